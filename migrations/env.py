@@ -1,0 +1,47 @@
+"""Alembic environment bound to the Flask app's SQLAlchemy metadata."""
+
+import logging
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+logger = logging.getLogger("alembic.env")
+db = current_app.extensions["migrate"].db
+config.set_main_option(
+    "sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
+)
+OPTIONS = dict(
+    target_metadata=db.metadata,
+    compare_type=True,
+    render_as_batch=True,  # SQLite needs table rebuilds for most ALTERs
+)
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout without a connection."""
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **OPTIONS)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations on a live connection."""
+
+    def process_revision_directives(context, revision, directives):  # noqa: ANN001
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    with db.engine.connect() as connection:
+        context.configure(
+            connection=connection, process_revision_directives=process_revision_directives, **OPTIONS
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,136 @@
+"""The application factory: a table of contents of init and register steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from apiflask import APIFlask
+
+from inkstone.core.config import Settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
+    """Build and return the Inkstone application."""
+    settings = Settings.load(config)
+    app = APIFlask(
+        "inkstone",
+        instance_path=settings.INSTANCE_PATH,
+        static_folder="web/static",
+        title="Inkstone API",
+        version="1.0.0",
+        spec_path=None,
+        docs_path=None,
+    )
+    init_config(app, settings)
+    init_logging(app)
+    init_json(app)
+    init_database(app)
+    init_auth(app)
+    init_http(app)
+    init_celery(app)
+    register_errors(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def init_config(app: APIFlask, settings: Settings) -> None:
+    """Load typed settings into ``app.config``."""
+    from inkstone.core.openapi import OPENAPI_CONFIG
+
+    app.config.from_mapping(settings.flask_config())
+    app.config.from_mapping(OPENAPI_CONFIG)
+    app.extensions["settings"] = settings
+
+
+def init_logging(app: APIFlask) -> None:
+    """Configure structlog and per-request ids."""
+    from inkstone.core.logging import configure_logging, init_request_logging
+
+    configure_logging(level=app.config["LOG_LEVEL"], fmt=app.config["LOG_FORMAT"])
+    init_request_logging(app)
+
+
+def init_json(app: APIFlask) -> None:
+    """Use orjson for every JSON response."""
+    from inkstone.core.json import OrjsonProvider
+
+    app.json = OrjsonProvider(app)
+
+
+def init_database(app: APIFlask) -> None:
+    """Bind SQLAlchemy and Alembic; tune SQLite connections."""
+    from inkstone.core.db import tune_sqlite
+    from inkstone.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"))
+    with app.app_context():
+        tune_sqlite(db.engine)
+
+
+def init_auth(app: APIFlask) -> None:
+    """Bind JWT handling and the rate limiter."""
+    from inkstone.auth.tokens import init_tokens
+    from inkstone.extensions import jwt, limiter
+
+    jwt.init_app(app)
+    init_tokens(app)
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
+
+
+def init_http(app: APIFlask) -> None:
+    """CORS on the API only; serve ``/api/…`` as an alias of ``/api/v1/…``."""
+    from inkstone.core.http import ApiAliasMiddleware
+    from inkstone.extensions import cors
+
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": "*"}},
+        allow_headers=["Authorization", "Content-Type", "X-Requested-With", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+        max_age=600,
+    )
+    app.wsgi_app = ApiAliasMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+
+
+def init_celery(app: APIFlask) -> None:
+    """Create the Celery app bound to this Flask app."""
+    from inkstone.core.celery import init_celery as bind_celery
+
+    bind_celery(app)
+
+
+def register_errors(app: APIFlask) -> None:
+    """Answer errors with JSON under ``/api/`` and HTML pages elsewhere."""
+    from inkstone.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_blueprints(app: APIFlask) -> None:
+    """Mount the site and the API."""
+    from inkstone.articles.api import bp as articles_api
+    from inkstone.auth.api import bp as auth_api
+    from inkstone.core.openapi import API_PREFIX
+    from inkstone.core.openapi import bp as openapi_bp
+    from inkstone.core.openapi import strip_api_prefix
+    from inkstone.profiles.api import bp as profiles_api
+    from inkstone.web.views import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(openapi_bp, url_prefix=API_PREFIX)
+    app.spec_processor(strip_api_prefix)
+    for api_bp in (auth_api, profiles_api, articles_api):
+        app.register_blueprint(api_bp, url_prefix=API_PREFIX)
+
+
+def register_cli(app: APIFlask) -> None:
+    """Add the ``flask users`` and ``flask dev`` command groups."""
+    from inkstone.auth.cli import users_cli
+    from inkstone.dev.cli import dev_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(dev_cli)

@@ -1,0 +1,1 @@
+"""Articles, tags, favorites and comments."""

@@ -1,0 +1,186 @@
+"""RealWorld article, favorite, comment and tag endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+
+from inkstone.articles import comments, queries, services
+from inkstone.articles.schemas import (
+    ArticleIn,
+    ArticleListOut,
+    ArticleOut,
+    ArticleQuery,
+    ArticleUpdate,
+    CommentIn,
+    CommentListOut,
+    CommentOut,
+    TagsOut,
+)
+from inkstone.auth.tokens import current_user, signed_in_user, token_optional, token_required
+from inkstone.core.pagination import PageRequest
+from inkstone.core.schemas import PageQuery
+from inkstone.extensions import db
+
+bp = APIBlueprint("articles_api", __name__, tag="Articles")
+
+
+def _page(query: dict[str, Any]) -> PageRequest:
+    return PageRequest.clamp(limit=query.get("limit"), offset=query.get("offset"))
+
+
+def _list_out(page: queries.ArticlePage) -> dict[str, Any]:
+    return {"articles": page.articles, "articles_count": page.total}
+
+
+@bp.get("/articles")
+@token_optional
+@bp.input(ArticleQuery, location="query", arg_name="query")
+@bp.output(ArticleListOut)
+@bp.doc(operation_id="GetArticles")
+def list_articles(query: dict[str, Any]) -> dict[str, Any]:
+    """Get recent articles globally
+
+    Newest first. Filter by `tag`, `author` or `favorited` (a username); page with `limit`
+    and `offset`. Items leave out `body`.
+    """
+    page = queries.list_articles(
+        viewer=current_user(),
+        page=_page(query),
+        tag=query.get("tag"),
+        author=query.get("author"),
+        favorited=query.get("favorited"),
+    )
+    return _list_out(page)
+
+
+@bp.get("/articles/feed")
+@token_required
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(ArticleListOut)
+@bp.doc(operation_id="GetArticlesFeed")
+def feed(query: dict[str, Any]) -> dict[str, Any]:
+    """Get recent articles from users you follow"""
+    return _list_out(queries.feed(viewer=signed_in_user(), page=_page(query)))
+
+
+@bp.post("/articles")
+@token_required
+@bp.input(ArticleIn, arg_name="body")
+@bp.output(ArticleOut, status_code=201)
+@bp.doc(responses=[403, 413], operation_id="CreateArticle")
+def create_article(body: dict[str, Any]) -> dict[str, Any]:
+    """Create an article"""
+    article = services.create_article(author=signed_in_user(), **body["article"])
+    db.session.commit()
+    return {"article": queries.present_one(article, viewer=signed_in_user())}
+
+
+@bp.get("/articles/<slug>")
+@token_optional
+@bp.output(ArticleOut)
+@bp.doc(responses=[404], operation_id="GetArticle")
+def get_article(slug: str) -> dict[str, Any]:
+    """Get an article"""
+    article = services.get_article(slug=slug)
+    return {"article": queries.present_one(article, viewer=current_user())}
+
+
+@bp.put("/articles/<slug>")
+@token_required
+@bp.input(ArticleUpdate, arg_name="body")
+@bp.output(ArticleOut)
+@bp.doc(responses=[403, 404, 413], operation_id="UpdateArticle")
+def update_article(slug: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Update an article
+
+    Send only the fields to change. A new title gives the article a new slug.
+    """
+    article = services.get_article(slug=slug)
+    services.update_article(article=article, actor=signed_in_user(), changes=body["article"])
+    db.session.commit()
+    return {"article": queries.present_one(article, viewer=signed_in_user())}
+
+
+@bp.delete("/articles/<slug>")
+@token_required
+@bp.output({}, status_code=204)
+@bp.doc(responses=[403, 404], operation_id="DeleteArticle")
+def delete_article(slug: str) -> tuple[str, int]:
+    """Delete an article"""
+    services.delete_article(article=services.get_article(slug=slug), actor=signed_in_user())
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/articles/<slug>/favorite")
+@token_required
+@bp.output(ArticleOut)
+@bp.doc(tags=["Favorites"], responses=[404, 413], operation_id="CreateArticleFavorite")
+def favorite(slug: str) -> dict[str, Any]:
+    """Favorite an article"""
+    article = services.get_article(slug=slug)
+    services.favorite(article=article, user=signed_in_user())
+    db.session.commit()
+    return {"article": queries.present_one(article, viewer=signed_in_user())}
+
+
+@bp.delete("/articles/<slug>/favorite")
+@token_required
+@bp.output(ArticleOut)
+@bp.doc(tags=["Favorites"], responses=[404], operation_id="DeleteArticleFavorite")
+def unfavorite(slug: str) -> dict[str, Any]:
+    """Unfavorite an article"""
+    article = services.get_article(slug=slug)
+    services.unfavorite(article=article, user=signed_in_user())
+    db.session.commit()
+    return {"article": queries.present_one(article, viewer=signed_in_user())}
+
+
+@bp.get("/articles/<slug>/comments")
+@token_optional
+@bp.output(CommentListOut)
+@bp.doc(tags=["Comments"], responses=[404], operation_id="GetArticleComments")
+def list_comments(slug: str) -> dict[str, Any]:
+    """Get comments for an article"""
+    article = services.get_article(slug=slug)
+    return {"comments": comments.list_comments(article=article, viewer=current_user())}
+
+
+@bp.post("/articles/<slug>/comments")
+@token_required
+@bp.input(CommentIn, arg_name="body")
+@bp.output(CommentOut)
+@bp.doc(tags=["Comments"], responses=[403, 404, 413], operation_id="CreateArticleComment")
+def add_comment(slug: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a comment for an article"""
+    article = services.get_article(slug=slug)
+    comment = comments.add_comment(
+        article=article, author=signed_in_user(), body=body["comment"]["body"]
+    )
+    db.session.commit()
+    return {"comment": comment}
+
+
+@bp.delete("/articles/<slug>/comments/<int(signed=True):comment_id>")
+@token_required
+@bp.output({}, status_code=204)
+@bp.doc(tags=["Comments"], responses=[403, 404], operation_id="DeleteArticleComment")
+def delete_comment(slug: str, comment_id: int) -> tuple[str, int]:
+    """Delete a comment for an article"""
+    article = services.get_article(slug=slug)
+    comments.delete_comment(article=article, comment_id=comment_id, actor=signed_in_user())
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/tags")
+@bp.output(TagsOut)
+@bp.doc(tags=["Tags"], operation_id="GetTags")
+def list_tags() -> dict[str, Any]:
+    """Get tags
+
+    The tags in use, most used first (at most 100).
+    """
+    return {"tags": queries.popular_tags()}

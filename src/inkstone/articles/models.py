@@ -1,0 +1,116 @@
+"""Article, Tag, Favorite and Comment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inkstone.auth.models import User
+from inkstone.core.db import Base, BigId, TimestampMixin, utcnow
+
+SLUG_MAX = 255
+TITLE_MAX = 200
+DESCRIPTION_MAX = 500
+BODY_MAX = 100_000
+TAG_MAX = 40
+TAGS_PER_ARTICLE = 10
+COMMENT_MAX = 10_000
+
+article_tags = Table(
+    "article_tags",
+    Base.metadata,
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_article_tags_tag_id_article_id", "tag_id", "article_id"),
+)
+
+
+class Tag(Base):
+    """A topic; unique by its case-folded ``key``, shown as first written."""
+
+    __tablename__ = "tags"
+    __table_args__ = (
+        CheckConstraint(f"length(name) BETWEEN 1 AND {TAG_MAX}", name="name_length"),
+        CheckConstraint("articles_count >= 0", name="articles_count_positive"),
+        Index("ix_tags_articles_count_name", "articles_count", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(TAG_MAX))
+    key: Mapped[str] = mapped_column(String(TAG_MAX * 3), unique=True)
+    articles_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name}>"
+
+
+class Article(TimestampMixin, Base):
+    """A piece of writing by one author."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint(f"length(slug) BETWEEN 1 AND {SLUG_MAX}", name="slug_length"),
+        CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"),
+        CheckConstraint(f"length(description) <= {DESCRIPTION_MAX}", name="description_length"),
+        CheckConstraint(f"length(body) <= {BODY_MAX}", name="body_length"),
+        CheckConstraint("favorites_count >= 0", name="favorites_count_positive"),
+        Index("ix_articles_created_at_id", "created_at", "id"),
+        Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX), default="")
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    favorites_count: Mapped[int] = mapped_column(default=0)
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    tags: Mapped[list[Tag]] = relationship(secondary=article_tags, passive_deletes=True)
+
+    def __repr__(self) -> str:
+        return f"<Article {self.id} {self.slug}>"
+
+
+class Favorite(Base):
+    """A user's mark on an article they like; at most one per pair."""
+
+    __tablename__ = "favorites"
+    __table_args__ = (Index("ix_favorites_article_id", "article_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Favorite {self.user_id}->{self.article_id}>"
+
+
+class Comment(TimestampMixin, Base):
+    """A reader's reply under an article."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint(f"length(body) BETWEEN 1 AND {COMMENT_MAX}", name="body_length"),
+        Index("ix_comments_article_id_created_at", "article_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} on {self.article_id}>"

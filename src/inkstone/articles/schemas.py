@@ -1,0 +1,110 @@
+"""Article and comment schemas, one per audience and direction."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.validators import Length
+
+from inkstone.articles.models import (
+    BODY_MAX,
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    TAG_MAX,
+    TAGS_PER_ARTICLE,
+    TITLE_MAX,
+)
+from inkstone.auth.models import USERNAME_MAX
+from inkstone.core.schemas import InputSchema, PageQuery, Timestamp
+from inkstone.profiles.schemas import ProfileFields
+
+_tag_list = List(
+    String(validate=Length(1, TAG_MAX)),
+    validate=Length(max=TAGS_PER_ARTICLE),
+    data_key="tagList",
+    metadata={"description": "Tags; trimmed, unique case-insensitively, shown as first written."},
+)
+
+
+class ArticleFields(InputSchema):
+    title = String(required=True, validate=Length(1, TITLE_MAX))
+    description = String(required=True, validate=Length(0, DESCRIPTION_MAX))
+    body = String(required=True, validate=Length(1, BODY_MAX))
+    tag_list = _tag_list
+
+
+class ArticleIn(InputSchema):
+    article = Nested(ArticleFields, required=True)
+
+
+class ArticleUpdateFields(InputSchema):
+    title = String(validate=Length(1, TITLE_MAX))
+    description = String(validate=Length(0, DESCRIPTION_MAX))
+    body = String(validate=Length(1, BODY_MAX))
+    tag_list = _tag_list
+
+
+class ArticleUpdate(InputSchema):
+    article = Nested(ArticleUpdateFields, required=True)
+
+
+class ArticleQuery(PageQuery):
+    tag = String(validate=Length(1, TAG_MAX * 4), metadata={"description": "Filter by tag"})
+    author = String(validate=Length(1, USERNAME_MAX * 4), metadata={"description": "By author"})
+    favorited = String(
+        validate=Length(1, USERNAME_MAX * 4),
+        metadata={"description": "Articles favorited by this username"},
+    )
+
+
+class ArticleSummaryFields(Schema):
+    slug = String(required=True)
+    title = String(required=True)
+    description = String(required=True)
+    tag_list = List(String(), required=True, data_key="tagList")
+    created_at = Timestamp(required=True, data_key="createdAt")
+    updated_at = Timestamp(required=True, data_key="updatedAt")
+    favorited = Boolean(required=True)
+    favorites_count = Integer(required=True, data_key="favoritesCount")
+    author = Nested(ProfileFields, required=True)
+
+
+class ArticleFieldsOut(ArticleSummaryFields):
+    body = String(required=True)
+
+
+class ArticleOut(Schema):
+    article = Nested(ArticleFieldsOut, required=True)
+
+
+class ArticleListOut(Schema):
+    articles = List(Nested(ArticleSummaryFields), required=True)
+    articles_count = Integer(required=True, data_key="articlesCount")
+
+
+class TagsOut(Schema):
+    tags = List(String(), required=True)
+
+
+class CommentFields(InputSchema):
+    body = String(required=True, validate=Length(1, COMMENT_MAX))
+
+
+class CommentIn(InputSchema):
+    comment = Nested(CommentFields, required=True)
+
+
+class CommentFieldsOut(Schema):
+    id = Integer(required=True)
+    created_at = Timestamp(required=True, data_key="createdAt")
+    updated_at = Timestamp(required=True, data_key="updatedAt")
+    body = String(required=True)
+    author = Nested(ProfileFields, required=True)
+
+
+class CommentOut(Schema):
+    comment = Nested(CommentFieldsOut, required=True)
+
+
+class CommentListOut(Schema):
+    comments = List(Nested(CommentFieldsOut), required=True)

@@ -1,0 +1,151 @@
+"""Article services: write, edit, delete, favorite. Counters move with the rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from inkstone.articles.models import Article, Favorite, Tag
+from inkstone.articles.slugs import unique_slug
+from inkstone.articles.tags import get_or_create_tags, normalize_tags
+from inkstone.auth.models import User
+from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
+from inkstone.core import counters
+from inkstone.core.db import utcnow
+from inkstone.core.errors import NotFound
+from inkstone.extensions import db
+
+
+def get_article(*, slug: str) -> Article:
+    """Return the article with this slug or raise ``NotFound``."""
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        raise NotFound("article not found", field="slug")
+    return article
+
+
+def _bump_tags(tags: list[Tag], delta: int) -> None:
+    if tags:
+        db.session.execute(
+            update(Tag)
+            .where(Tag.id.in_([t.id for t in tags]))
+            .values(articles_count=Tag.articles_count + delta)
+        )
+
+
+def _bump_author(author_id: int, delta: int) -> None:
+    db.session.execute(
+        update(User).where(User.id == author_id).values(articles_count=User.articles_count + delta, updated_at=User.updated_at)
+    )
+
+
+def create_article(
+    *, author: User, title: str, description: str, body: str, tag_list: list[str] | None = None
+) -> Article:
+    """Publish a new article by ``author``."""
+    ensure_scope(author, Scope.ARTICLES_WRITE)
+    title = title.strip()
+    tags = get_or_create_tags(normalize_tags(tag_list or []))
+    article = Article(
+        slug=unique_slug(title),
+        title=title,
+        description=description.strip(),
+        body=body,
+        author=author,
+        tags=tags,
+    )
+    db.session.add(article)
+    db.session.flush()
+    _bump_tags(tags, +1)
+    _bump_author(author.id, +1)
+    counters.bump(counters.PUBLISHED_ARTICLES, +1)
+    return article
+
+
+EDITABLE_FIELDS = frozenset({"title", "description", "body", "tag_list"})
+
+
+def update_article(*, article: Article, actor: User, changes: Mapping[str, Any]) -> Article:
+    """Apply ``changes`` to ``article``; a new title gives a new slug."""
+    ensure_can_edit(article, actor, moderate=Scope.ARTICLES_MODERATE, what="article")
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if changes.get("title") is not None and changes["title"].strip() != article.title:
+        article.title = changes["title"].strip()
+        article.slug = unique_slug(article.title, current=article.slug)
+    if changes.get("description") is not None:
+        article.description = changes["description"].strip()
+    if changes.get("body") is not None:
+        article.body = changes["body"]
+    if changes.get("tag_list") is not None:
+        _replace_tags(article, normalize_tags(changes["tag_list"]))
+    article.updated_at = utcnow()
+    db.session.flush()
+    return article
+
+
+def _replace_tags(article: Article, names: list[str]) -> None:
+    new_tags = get_or_create_tags(names)
+    old_ids = {t.id for t in article.tags}
+    new_ids = {t.id for t in new_tags}
+    _bump_tags([t for t in article.tags if t.id not in new_ids], -1)
+    _bump_tags([t for t in new_tags if t.id not in old_ids], +1)
+    article.tags = new_tags
+
+
+def delete_article(*, article: Article, actor: User) -> None:
+    """Delete ``article`` with its comments, favorites and tag links."""
+    ensure_can_edit(article, actor, moderate=Scope.ARTICLES_MODERATE, what="article")
+    favoriters = select(Favorite.user_id).where(Favorite.article_id == article.id)
+    db.session.execute(
+        update(User)
+        .where(User.id.in_(favoriters))
+        .values(favorites_count=User.favorites_count - 1, updated_at=User.updated_at)
+    )
+    _bump_tags(list(article.tags), -1)
+    _bump_author(article.author_id, -1)
+    counters.bump(counters.PUBLISHED_ARTICLES, -1)
+    db.session.delete(article)
+    db.session.flush()
+
+
+def favorite(*, article: Article, user: User) -> bool:
+    """Mark ``article`` as a favorite of ``user``; return whether it was new."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Favorite).values(user_id=user.id, article_id=article.id)
+    added = db.session.execute(stmt.on_conflict_do_nothing()).rowcount == 1  # type: ignore[attr-defined]
+    if added:
+        _bump_favorites(article, user, +1)
+    return added
+
+
+def unfavorite(*, article: Article, user: User) -> bool:
+    """Remove ``user``'s favorite mark from ``article``; return whether one existed."""
+    stmt = delete(Favorite).where(Favorite.user_id == user.id, Favorite.article_id == article.id)
+    removed = db.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+    if removed:
+        _bump_favorites(article, user, -1)
+    return removed
+
+
+def _bump_favorites(article: Article, user: User, delta: int) -> None:
+    db.session.execute(
+        update(Article)
+        .where(Article.id == article.id)
+        # counters are not edits: keep updated_at
+        .values(favorites_count=Article.favorites_count + delta, updated_at=Article.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(favorites_count=User.favorites_count + delta, updated_at=User.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(article, ["favorites_count"])

@@ -1,0 +1,50 @@
+"""Tag normalisation and look-up: trimmed, unique by case-folded key, shown as first written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from inkstone.articles.models import Tag
+from inkstone.extensions import db
+
+
+def normalize_tags(names: Iterable[str]) -> list[str]:
+    """Trim and collapse spaces, drop empties and case-insensitive duplicates; keep order."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for raw in names:
+        name = " ".join(raw.split())
+        key = tag_key(name)
+        if name and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
+
+
+def tag_key(name: str) -> str:
+    """Return the uniqueness key of a tag name."""
+    return " ".join(name.split()).casefold()
+
+
+def find_tag(name: str) -> Tag | None:
+    """Return the tag matching ``name`` case-insensitively, or ``None``."""
+    return db.session.scalar(select(Tag).where(Tag.key == tag_key(name)))
+
+
+def get_or_create_tags(names: list[str]) -> list[Tag]:
+    """Return Tag rows for normalised ``names``, creating missing ones race-safely."""
+    if not names:
+        return []
+    keys = {tag_key(n): n for n in names}
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    existing = {t.key for t in db.session.scalars(select(Tag).where(Tag.key.in_(keys)))}
+    missing = [{"key": k, "name": n, "articles_count": 0} for k, n in keys.items() if k not in existing]
+    if missing:
+        db.session.execute(insert(Tag).values(missing).on_conflict_do_nothing(index_elements=["key"]))
+    by_key = {t.key: t for t in db.session.scalars(select(Tag).where(Tag.key.in_(keys)))}
+    return [by_key[tag_key(n)] for n in names]

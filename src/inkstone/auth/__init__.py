@@ -1,0 +1,1 @@
+"""Accounts, roles, permission scopes and API tokens."""

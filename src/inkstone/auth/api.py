@@ -1,0 +1,86 @@
+"""RealWorld user endpoints: register, log in, read and update the current user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import current_app
+
+from inkstone.auth import services
+from inkstone.auth.models import User
+from inkstone.auth.schemas import LoginIn, RegisterIn, UserOut, UserUpdateIn
+from inkstone.auth.tokens import issue_token, signed_in_user, token_required
+from inkstone.extensions import db, limiter
+
+bp = APIBlueprint("auth_api", __name__, tag="User and Authentication")
+
+
+def _user_out(user: User) -> dict[str, Any]:
+    return {"user": {**_fields(user), "token": issue_token(user)}}
+
+
+def _fields(user: User) -> dict[str, Any]:
+    return {"email": user.email, "username": user.username, "bio": user.bio, "image": user.image}
+
+
+def _login_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN"])
+
+
+def _register_limit() -> str:
+    return str(current_app.config["RATELIMIT_REGISTER"])
+
+
+@bp.post("/users")
+@limiter.limit(_register_limit)
+@bp.input(RegisterIn, arg_name="body")
+@bp.output(UserOut, status_code=201)
+@bp.doc(responses=[409, 413, 429], operation_id="CreateUser")
+def register(body: dict[str, Any]) -> dict[str, Any]:
+    """Register a new user
+
+    Returns the new account with a token. A taken username or email gives 409.
+    """
+    user = services.register_user(**body["user"])
+    db.session.commit()
+    return _user_out(user)
+
+
+@bp.post("/users/login")
+@limiter.limit(_login_limit)
+@bp.input(LoginIn, arg_name="body")
+@bp.output(UserOut)
+@bp.doc(responses=[401, 413, 429], operation_id="Login")
+def login(body: dict[str, Any]) -> dict[str, Any]:
+    """Log in an existing user
+
+    Unknown email and wrong password give the same 401 answer.
+    """
+    user = services.authenticate(**body["user"])
+    db.session.commit()
+    return _user_out(user)
+
+
+@bp.get("/user")
+@token_required
+@bp.output(UserOut)
+@bp.doc(operation_id="GetCurrentUser")
+def get_current_user() -> dict[str, Any]:
+    """Get the current user"""
+    return _user_out(signed_in_user())
+
+
+@bp.put("/user")
+@token_required
+@bp.input(UserUpdateIn, arg_name="body")
+@bp.output(UserOut)
+@bp.doc(responses=[409, 413], operation_id="UpdateCurrentUser")
+def update_current_user(body: dict[str, Any]) -> dict[str, Any]:
+    """Update the current user
+
+    Send only the fields to change: email, username, password, bio, image.
+    """
+    user = services.update_user(user=signed_in_user(), changes=body["user"])
+    db.session.commit()
+    return _user_out(user)

@@ -1,0 +1,110 @@
+"""One permission vocabulary for the site, the API, the CLI and the back office."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, Protocol, TypeVar
+
+from inkstone.auth.models import RoleName, User
+from inkstone.core.errors import PermissionDenied
+
+
+class Scope(StrEnum):
+    """What a holder may do."""
+
+    ARTICLES_WRITE = "articles:write"
+    ARTICLES_MODERATE = "articles:moderate"
+    COMMENTS_WRITE = "comments:write"
+    COMMENTS_MODERATE = "comments:moderate"
+    GUESTBOOK_MODERATE = "guestbook:moderate"
+    USERS_READ = "users:read"
+    USERS_MANAGE = "users:manage"
+    ROLES_MANAGE = "roles:manage"
+    JOBS_MANAGE = "jobs:manage"
+    SITE_CONFIGURE = "site:configure"
+
+
+_READER = frozenset({Scope.COMMENTS_WRITE})
+_AUTHOR = _READER | {Scope.ARTICLES_WRITE}
+_MODERATOR = _AUTHOR | {
+    Scope.ARTICLES_MODERATE,
+    Scope.COMMENTS_MODERATE,
+    Scope.GUESTBOOK_MODERATE,
+    Scope.USERS_READ,
+}
+ROLE_SCOPES: dict[str, frozenset[Scope]] = {
+    RoleName.READER: _READER,
+    RoleName.AUTHOR: _AUTHOR,
+    RoleName.MODERATOR: _MODERATOR,
+    RoleName.ADMIN: frozenset(Scope),
+}
+
+
+def scopes_for(role_names: Iterable[str]) -> frozenset[Scope]:
+    """Return the union of the scopes granted by ``role_names``."""
+    granted: set[Scope] = set()
+    for name in role_names:
+        granted |= ROLE_SCOPES.get(name, frozenset())
+    return frozenset(granted)
+
+
+def user_scopes(user: User | None) -> frozenset[Scope]:
+    """Return a user's scopes, computed once and kept on the object for the request."""
+    if user is None:
+        return frozenset()
+    cached: frozenset[Scope] | None = user.__dict__.get("_scopes")
+    if cached is None:
+        cached = scopes_for(user.role_names)
+        user.__dict__["_scopes"] = cached
+    return cached
+
+
+def has_scope(user: User | None, scope: Scope) -> bool:
+    """Tell whether ``user`` holds ``scope``."""
+    return scope in user_scopes(user)
+
+
+class Authored(Protocol):
+    """Anything with an author: an article, a comment."""
+
+    author_id: int
+
+
+def can_edit(obj: Authored, user: User | None, *, moderate: Scope) -> bool:
+    """Tell whether ``user`` may change ``obj``: its author, or a holder of ``moderate``."""
+    if user is None:
+        return False
+    return obj.author_id == user.id or has_scope(user, moderate)
+
+
+def ensure_can_edit(obj: Authored, user: User, *, moderate: Scope, what: str) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may change ``obj``."""
+    if not can_edit(obj, user, moderate=moderate):
+        raise PermissionDenied(f"you may not change this {what}", field=what)
+
+
+def ensure_scope(user: User, scope: Scope) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` holds ``scope``."""
+    if not has_scope(user, scope):
+        raise PermissionDenied(f"this needs the {scope.value} permission", field="scope")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require_scope(scope: Scope, current_user: Callable[[], User | None]) -> Callable[[F], F]:
+    """Refuse the view with 403 unless the signed-in user holds ``scope``."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None or not has_scope(user, scope):
+                raise PermissionDenied(f"this needs the {scope.value} permission", field="scope")
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

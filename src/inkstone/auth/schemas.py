@@ -1,0 +1,63 @@
+"""Account schemas, one per audience and direction."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Email, Nested, String
+from apiflask.validators import Length, Regexp
+
+from inkstone.auth.models import BIO_MAX, EMAIL_MAX, IMAGE_MAX, USERNAME_MAX
+from inkstone.core.schemas import InputSchema, TextOrEmpty
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+USERNAME_PATTERN = r"^[\w.\-]+$"
+IMAGE_PATTERN = r"^(https?://\S+|/\S*)?$"
+
+_username = Regexp(USERNAME_PATTERN, error="may contain only letters, digits, '.', '-' and '_'")
+
+
+class LoginFields(InputSchema):
+    email = String(required=True, validate=Length(1, EMAIL_MAX))
+    password = String(required=True, validate=Length(1, PASSWORD_MAX))
+
+
+class LoginIn(InputSchema):
+    user = Nested(LoginFields, required=True)
+
+
+class RegisterFields(InputSchema):
+    username = String(required=True, validate=[Length(1, USERNAME_MAX), _username])
+    email = Email(required=True, validate=Length(3, EMAIL_MAX))
+    password = String(required=True, validate=Length(PASSWORD_MIN, PASSWORD_MAX))
+
+
+class RegisterIn(InputSchema):
+    user = Nested(RegisterFields, required=True)
+
+
+class UserUpdateFields(InputSchema):
+    username = String(validate=[Length(1, USERNAME_MAX), _username])
+    email = Email(validate=Length(3, EMAIL_MAX))
+    password = String(validate=Length(PASSWORD_MIN, PASSWORD_MAX))
+    bio = String(allow_none=True, validate=Length(0, BIO_MAX))
+    image = String(
+        allow_none=True,
+        validate=[Length(0, IMAGE_MAX), Regexp(IMAGE_PATTERN, error="must be an http(s) URL")],
+    )
+
+
+class UserUpdateIn(InputSchema):
+    user = Nested(UserUpdateFields, required=True)
+
+
+class UserFields(Schema):
+    email = String(required=True)
+    token = String(required=True)
+    username = String(required=True)
+    bio = TextOrEmpty(required=True)
+    image = TextOrEmpty(required=True)
+
+
+class UserOut(Schema):
+    user = Nested(UserFields, required=True)

@@ -1,0 +1,106 @@
+"""API tokens: issue JWTs, read them from ``Authorization``, guard API views."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import jwt as pyjwt
+from flask import Flask, g, request
+from flask_jwt_extended import create_access_token, decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+
+from inkstone.auth.models import User
+from inkstone.auth.permissions import user_scopes
+from inkstone.auth.services import SIGN_IN_STATUSES, get_user
+from inkstone.core.errors import Unauthorized
+
+# RealWorld clients send "Token <jwt>"; OAuth-style clients send "Bearer <jwt>".
+_HEADER = re.compile(r"^(?:Token|Bearer)\s+([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*)\s*$",
+                     re.IGNORECASE)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_tokens(app: Flask) -> None:
+    """Nothing is read from the request by flask-jwt-extended itself; we parse the header."""
+    app.config.setdefault("JWT_IDENTITY_CLAIM", "sub")
+
+
+def issue_token(user: User) -> str:
+    """Return a signed JWT for ``user``: subject, expiry, issue time and scopes."""
+    scopes = sorted(scope.value for scope in user_scopes(user))
+    return create_access_token(identity=str(user.id), additional_claims={"scopes": scopes})
+
+
+def _user_from_header(header: str) -> User:
+    match = _HEADER.match(header)
+    if match is None:
+        raise Unauthorized("expected 'Authorization: Token <jwt>'", field="token")
+    try:
+        claims = decode_token(match.group(1))
+        user_id = int(claims["sub"])
+    except pyjwt.ExpiredSignatureError as exc:
+        raise Unauthorized("token has expired", field="token") from exc
+    except (pyjwt.PyJWTError, JWTExtendedException, KeyError, TypeError, ValueError) as exc:
+        raise Unauthorized("token is invalid", field="token") from exc
+    user = get_user(user_id=user_id)
+    if user is None or user.status not in SIGN_IN_STATUSES:
+        raise Unauthorized("token is invalid", field="token")
+    return user
+
+
+def load_current_user() -> User | None:
+    """Return the user the request's token names; raise ``Unauthorized`` for a bad token."""
+    if "api_user" not in g:
+        header = request.headers.get("Authorization", "").strip()
+        g.api_user = _user_from_header(header) if header else None
+    user: User | None = g.api_user
+    return user
+
+
+def current_user() -> User | None:
+    """Return the API user already loaded for this request, if any."""
+    return g.get("api_user")
+
+
+def _annotate(view: Any, security: Any) -> None:
+    spec = getattr(view, "_spec", None)
+    if spec is None:
+        spec = view._spec = {}
+    spec["security"] = security
+
+
+def token_required(view: F) -> F:
+    """Require a valid token; the view reads the user with ``current_user()``."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if load_current_user() is None:
+            raise Unauthorized("authentication required", field="token")
+        return view(*args, **kwargs)
+
+    _annotate(wrapper, "Token")
+    return wrapper  # type: ignore[return-value]
+
+
+def token_optional(view: F) -> F:
+    """Accept a request without a token; refuse a bad one."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        load_current_user()
+        return view(*args, **kwargs)
+
+    _annotate(wrapper, [{}, {"Token": []}])
+    return wrapper  # type: ignore[return-value]
+
+
+def signed_in_user() -> User:
+    """Return the user of a ``token_required`` view."""
+    user = current_user()
+    if user is None:  # pragma: no cover - token_required guarantees it
+        raise Unauthorized("authentication required", field="token")
+    return user

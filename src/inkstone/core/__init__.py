@@ -1,0 +1,1 @@
+"""Shared infrastructure: settings, database base, errors, JSON, logging, Celery, pagination."""

@@ -1,0 +1,153 @@
+"""Typed settings, read once from the environment, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "please-change-me"})
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the settings cannot be used to start the application."""
+
+
+def _to_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Inkstone reads from the environment, with its embedded default."""
+
+    ENV: str = "development"
+    SECRET_KEY: str = ""
+    INSTANCE_PATH: str = field(default_factory=lambda: str(Path.cwd() / "instance"))
+    DATABASE_URL: str = ""
+    REDIS_URL: str = ""
+    CELERY_BROKER_URL: str = ""
+    CELERY_RESULT_BACKEND: str = ""
+    CELERY_TASK_ALWAYS_EAGER: bool = False
+    JWT_EXPIRES_SECONDS: int = 7 * 24 * 3600
+    MAX_CONTENT_LENGTH: int = 1024 * 1024
+    LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: str = "console"
+    LOG_REQUESTS: bool = True
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_STORAGE_URI: str = ""
+    RATELIMIT_LOGIN: str = "30/minute;300/hour"
+    RATELIMIT_REGISTER: str = "30/hour"
+    RATELIMIT_WRITE: str = "120/minute"
+    SQL_ECHO: bool = False
+    DEMO_PASSWORD: str = "inkstone-demo"
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
+        """Read settings from the environment (``INKSTONE_*`` or bare names), then ``overrides``."""
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"INKSTONE_{f.name}", os.environ.get(f.name))
+            if raw is None:
+                continue
+            values[f.name] = _coerce(f.name, hints[f.name], raw)
+        for key, value in (overrides or {}).items():
+            if key in hints:
+                values[key] = _coerce(key, hints[key], value) if isinstance(value, str) else value
+        settings = cls(**values)
+        return settings._finish()
+
+    def _finish(self) -> Settings:
+        if self.ENV not in ENVIRONMENTS:
+            raise ConfigError(f"ENV must be one of {ENVIRONMENTS}, got {self.ENV!r}")
+        instance = Path(self.INSTANCE_PATH)
+        changes: dict[str, Any] = {}
+        secret = self.SECRET_KEY
+        if secret in PLACEHOLDER_SECRETS or len(secret) < 16:
+            if self.ENV == "production":
+                raise ConfigError(
+                    "SECRET_KEY is missing or a placeholder; set a random value of at least "
+                    "16 characters (python -c 'import secrets; print(secrets.token_hex(32))')"
+                )
+            changes["SECRET_KEY"] = (
+                secrets.token_hex(32) if self.ENV == "testing" else _development_secret(instance)
+            )
+        if not self.DATABASE_URL:
+            changes["DATABASE_URL"] = f"sqlite:///{instance / 'inkstone.db'}"
+        if not self.CELERY_BROKER_URL:
+            changes["CELERY_BROKER_URL"] = (
+                self.REDIS_URL or f"sqla+sqlite:///{instance / 'celery-broker.db'}"
+            )
+        if not self.CELERY_RESULT_BACKEND:
+            changes["CELERY_RESULT_BACKEND"] = (
+                self.REDIS_URL or f"db+sqlite:///{instance / 'celery-results.db'}"
+            )
+        if not self.RATELIMIT_STORAGE_URI:
+            changes["RATELIMIT_STORAGE_URI"] = self.REDIS_URL or "memory://"
+        return _replace(self, changes)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the database is an embedded SQLite file."""
+        return self.DATABASE_URL.startswith("sqlite")
+
+    def flask_config(self) -> dict[str, Any]:
+        """Map the settings onto the Flask and extension config keys."""
+        data = asdict(self)
+        data.update(
+            TESTING=self.ENV == "testing",
+            SQLALCHEMY_DATABASE_URI=_normalise_db_url(self.DATABASE_URL),
+            SQLALCHEMY_ECHO=self.SQL_ECHO,
+            SQLALCHEMY_RECORD_QUERIES=False,
+            JWT_SECRET_KEY=self.SECRET_KEY,
+            JWT_ACCESS_TOKEN_EXPIRES=self.JWT_EXPIRES_SECONDS,
+            JWT_ALGORITHM="HS256",
+            JWT_DECODE_ALGORITHMS=["HS256"],
+            JSON_SORT_KEYS=False,
+        )
+        return data
+
+
+def _coerce(name: str, hint: Any, raw: str) -> Any:
+    try:
+        if hint is bool:
+            return _to_bool(raw)
+        if hint is int:
+            return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from exc
+    return raw
+
+
+def _replace(settings: Settings, changes: dict[str, Any]) -> Settings:
+    return Settings(**{**asdict(settings), **changes})
+
+
+def _development_secret(instance: Path) -> str:
+    """Return the secret kept in ``instance/secret_key``, creating it on first use."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def _normalise_db_url(url: str) -> str:
+    # psycopg 3 is the PostgreSQL driver; accept the common spellings of the URL.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,146 @@
+"""Domain errors raised by services, and the handlers that answer them (JSON or HTML)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from inkstone.core.json import error_body
+
+
+class DomainError(Exception):
+    """Base of the errors services raise; views turn them into HTTP answers."""
+
+    status_code = 422
+    default_field = "body"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field or self.default_field
+
+    def errors(self) -> dict[str, list[str]]:
+        """Return the RealWorld ``errors`` mapping for this error."""
+        return {self.field: [self.message]}
+
+
+class NotFound(DomainError):
+    """The object does not exist (or is not visible to the actor)."""
+
+    status_code = 404
+
+
+class PermissionDenied(DomainError):
+    """The actor may not do this to this object."""
+
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The change clashes with existing data (a taken username, a duplicate)."""
+
+    status_code = 409
+
+
+class Invalid(DomainError):
+    """The input is well-formed but breaks a business rule."""
+
+    status_code = 422
+
+
+class Unauthorized(DomainError):
+    """Credentials are missing, wrong, expired or revoked."""
+
+    status_code = 401
+    default_field = "credentials"
+
+
+INVALID_JSON = "request body is not valid JSON (UTF-8)"
+
+
+def is_api_request() -> bool:
+    """Tell whether the current request is for the JSON API."""
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow's nested messages into ``{"field.sub": [..]}``."""
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return {prefix or "body": list(messages)}
+        messages = dict(enumerate(messages))
+    if not isinstance(messages, Mapping):
+        return {prefix or "body": [str(messages)]}
+    out: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        out.update(_flatten(value, name))
+    return out
+
+
+# Request bodies carry one root key ({"user": …}); field errors are reported without it.
+ROOT_KEYS = ("user", "article", "comment", "profile")
+
+
+def validation_errors(detail: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Turn APIFlask's ``{location: messages}`` detail into RealWorld ``errors``."""
+    errors: dict[str, list[str]] = {}
+    for _location, messages in detail.items():
+        if isinstance(messages, Mapping):
+            for root in ROOT_KEYS:
+                nested = messages.get(root)
+                if isinstance(nested, Mapping):
+                    messages = {**{k: v for k, v in messages.items() if k != root}, **nested}
+        errors.update(_flatten(messages))
+    return errors
+
+
+def api_error_processor(error: HTTPError) -> tuple[dict[str, Any], int, Mapping[str, str]]:
+    """Render every HTTP error under ``/api/`` as ``{"errors": {field: [message]}}``."""
+    if error.status_code == 422 and isinstance(error.detail, Mapping) and error.detail:
+        errors = validation_errors(error.detail)
+    elif isinstance(error.extra_data.get("errors"), Mapping):
+        errors = dict(error.extra_data["errors"])
+    else:
+        errors = {"body": [str(error.message)]}
+    return error_body(errors), error.status_code, error.headers
+
+
+def register_error_handlers(app: APIFlask) -> None:
+    """Answer domain and HTTP errors with JSON under ``/api/`` and HTML elsewhere."""
+    app.error_processor(api_error_processor)
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> Any:
+        if is_api_request():
+            return error_body(error.errors()), error.status_code
+        return _html_error(error.status_code, error.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException) -> Any:
+        code = error.code or 500
+        if is_api_request() and code == 400 and isinstance(getattr(error, "data", None), Mapping):
+            # webargs could not decode the body: malformed JSON or invalid UTF-8.
+            return error_body({"body": [INVALID_JSON]}), 422
+        if is_api_request():
+            headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+            message = error.description or error.name
+            return app.error_callback(HTTPError(code, message=message, headers=headers))
+        return _html_error(code, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Any:
+        app.logger.exception("unhandled error")
+        if is_api_request():
+            return error_body({"body": ["Internal server error"]}), 500
+        return _html_error(500, "Internal server error")
+
+
+def _html_error(code: int, message: str) -> Response:
+    html = render_template("web/error.html", code=code, message=message)
+    return Response(html, status=code, mimetype="text/html")

@@ -1,0 +1,70 @@
+"""OpenAPI settings shared by every API blueprint, and the spec endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+
+from inkstone.core.schemas import ErrorOut
+
+API_PREFIX = "/api/v1"
+
+TOKEN_DESCRIPTION = (
+    "A JWT from `POST /users` or `POST /users/login`, sent in the `Authorization` header as "
+    "`Token <jwt>` (RealWorld) or `Bearer <jwt>`. In Swagger UI, paste `Token <jwt>`."
+)
+
+OPENAPI_CONFIG: dict[str, Any] = {
+    "INFO": {
+        "description": (
+            "Inkstone's JSON API. RealWorld (Conduit) resources keep their exact shapes; "
+            "errors are `{\"errors\": {\"<field>\": [\"message\"]}}`. Also served at `/api`."
+        ),
+        "license": {"name": "MIT", "identifier": "MIT"},
+    },
+    "SERVERS": [{"url": API_PREFIX, "description": "This server"}],
+    "SECURITY_SCHEMES": {
+        "Token": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": TOKEN_DESCRIPTION,
+        }
+    },
+    "TAGS": [
+        {"name": "User and Authentication"},
+        {"name": "Profile"},
+        {"name": "Articles"},
+        {"name": "Comments"},
+        {"name": "Favorites"},
+        {"name": "Tags"},
+    ],
+    "AUTO_SERVERS": False,
+    "AUTO_OPERATION_ID": True,
+    "AUTO_404_RESPONSE": False,
+    "VALIDATION_ERROR_STATUS_CODE": 422,
+    "VALIDATION_ERROR_DESCRIPTION": "The input is malformed or invalid",
+    "AUTH_ERROR_DESCRIPTION": "The token is missing, malformed, expired or revoked",
+    "HTTP_ERROR_SCHEMA": ErrorOut,
+    "VALIDATION_ERROR_SCHEMA": ErrorOut,
+}
+
+bp = Blueprint("openapi", __name__)
+
+
+@bp.get("/openapi.json")
+def spec() -> Response:
+    """Serve the OpenAPI 3.1 description generated from the code."""
+    response: Response = current_app.json.response(current_app._get_spec("json"))  # type: ignore[attr-defined]
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def strip_api_prefix(spec: dict[str, Any]) -> dict[str, Any]:
+    """List paths relative to the ``/api/v1`` server, as the RealWorld description does."""
+    spec["paths"] = {
+        (path[len(API_PREFIX) :] or "/") if path.startswith(API_PREFIX) else path: item
+        for path, item in spec.get("paths", {}).items()
+    }
+    return spec

@@ -1,0 +1,1 @@
+"""Development helpers: demo data."""

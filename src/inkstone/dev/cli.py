@@ -1,0 +1,35 @@
+"""``flask dev …``: demo data for a laptop."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from inkstone.auth.models import User
+from inkstone.dev.fake import DEMO_EMAIL, seed_demo
+from inkstone.extensions import db
+
+dev_cli = AppGroup("dev", help="Development helpers.")
+
+
+@dev_cli.command("seed")
+@click.option("--users", default=20, show_default=True)
+@click.option("--articles", default=200, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when any user exists.")
+@click.option("--seed", "random_seed", default=2026, show_default=True)
+def seed(users: int, articles: int, if_empty: bool, random_seed: int) -> None:
+    """Fill the database with demo users, articles, tags, comments, favorites and follows."""
+    password = current_app.config["DEMO_PASSWORD"]
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo(f"Demo data already present. Demo login: {DEMO_EMAIL} / {password}")
+        return
+    summary = seed_demo(users=users, articles=articles, password=password, seed=random_seed)
+    db.session.commit()
+    click.echo(
+        f"Seeded {summary['users']} users, {summary['articles']} articles, "
+        f"{summary['comments']} comments, {summary['favorites']} favorites, "
+        f"{summary['follows']} follows."
+    )
+    click.echo(f"Demo login: {DEMO_EMAIL} / {password}")

@@ -1,0 +1,90 @@
+"""Demo data in English and Chinese, made through the same services the API uses."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from faker import Faker
+
+from inkstone.articles import comments, services
+from inkstone.articles.models import Article
+from inkstone.auth.models import RoleName, User
+from inkstone.auth.services import register_user
+from inkstone.core.db import utcnow
+from inkstone.extensions import db
+from inkstone.profiles.services import follow
+
+DEMO_USERNAME = "demo"
+DEMO_EMAIL = "demo@inkstone.test"
+
+TAGS_EN = ["python", "flask", "databases", "design", "writing", "travel", "cooking", "music",
+           "open source", "devops", "security", "books"]
+TAGS_ZH = ["编程", "生活", "旅行", "读书", "美食", "摄影", "随笔", "技术"]
+
+
+def _markdown(fake: Faker) -> str:
+    paragraphs = [fake.paragraph(nb_sentences=5) for _ in range(random.randint(2, 5))]
+    heading = fake.sentence(nb_words=4).rstrip(".")
+    return f"## {heading}\n\n" + "\n\n".join(paragraphs) + "\n\n- " + "\n- ".join(
+        fake.words(3)
+    )
+
+
+def seed_demo(*, users: int, articles: int, password: str, seed: int) -> dict[str, int]:
+    """Create users, articles, tags, comments, favorites and follows; return the counts."""
+    random.seed(seed)
+    fakers = {"en": Faker("en_US"), "zh": Faker("zh_CN")}
+    for f in fakers.values():
+        f.seed_instance(seed)
+
+    people: list[User] = [
+        register_user(username=DEMO_USERNAME, email=DEMO_EMAIL, password=password,
+                      role=RoleName.ADMIN)
+    ]
+    people[0].bio = "The demo account. Signs in with the password printed by `make run`."
+    for i in range(users - 1):
+        fake = fakers["zh" if i % 2 else "en"]
+        user = register_user(
+            username=f"{fake.user_name()}{i}"[:40],
+            email=f"user{i}@inkstone.test",
+            password=password,
+        )
+        user.bio = fake.sentence(nb_words=10)
+        people.append(user)
+
+    follows = 0
+    for user in people:
+        for other in random.sample(people, k=min(5, len(people))):
+            if other.id != user.id:
+                follow(follower=user, followee=other)
+                follows += 1
+
+    now = utcnow()
+    made: list[Article] = []
+    for i in range(articles):
+        lang = "zh" if i % 3 == 0 else "en"
+        fake = fakers[lang]
+        pool = TAGS_ZH if lang == "zh" else TAGS_EN
+        article = services.create_article(
+            author=random.choice(people),
+            title=fake.sentence(nb_words=6).rstrip(".。"),
+            description=fake.sentence(nb_words=12),
+            body=_markdown(fake),
+            tag_list=random.sample(pool, k=random.randint(1, 3)),
+        )
+        article.created_at = article.updated_at = now - timedelta(minutes=articles - i)
+        made.append(article)
+
+    favorites = comment_count = 0
+    for article in made:
+        for fan in random.sample(people, k=random.randint(0, 4)):
+            favorites += services.favorite(article=article, user=fan)
+        for _ in range(random.randint(0, 3)):
+            fake = fakers[random.choice(["en", "zh"])]
+            comments.add_comment(article=article, author=random.choice(people),
+                                 body=fake.paragraph(nb_sentences=2))
+            comment_count += 1
+    db.session.flush()
+    return {"users": len(people), "articles": len(made), "comments": comment_count,
+            "favorites": favorites, "follows": follows}

@@ -1,0 +1,1 @@
+"""The follow graph and public profiles."""

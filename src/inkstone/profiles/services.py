@@ -1,0 +1,65 @@
+"""The follow graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from inkstone.auth.models import User
+from inkstone.core.errors import Invalid
+from inkstone.extensions import db
+from inkstone.profiles.models import Follow
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """A user as another user (the viewer) sees them."""
+
+    username: str
+    bio: str
+    image: str | None
+    following: bool
+
+    @classmethod
+    def of(cls, user: User, *, following: bool) -> ProfileView:
+        """Return the view of ``user`` with the viewer's ``following`` flag."""
+        return cls(user.username, user.bio, user.image, following)
+
+
+def following_ids(*, viewer: User | None, among: Iterable[int]) -> set[int]:
+    """Return which of the users ``among`` the viewer follows, in one query."""
+    ids = set(among)
+    if viewer is None or not ids:
+        return set()
+    query = select(Follow.followee_id).where(
+        Follow.follower_id == viewer.id, Follow.followee_id.in_(ids)
+    )
+    return set(db.session.scalars(query))
+
+
+def profile_of(*, user: User, viewer: User | None) -> ProfileView:
+    """Return ``user``'s profile as ``viewer`` sees it."""
+    return ProfileView.of(user, following=user.id in following_ids(viewer=viewer, among=[user.id]))
+
+
+def follow(*, follower: User, followee: User) -> ProfileView:
+    """Make ``follower`` follow ``followee`` (idempotent)."""
+    if follower.id == followee.id:
+        raise Invalid("you cannot follow yourself", field="username")
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Follow).values(follower_id=follower.id, followee_id=followee.id)
+    db.session.execute(stmt.on_conflict_do_nothing())
+    return ProfileView.of(followee, following=True)
+
+
+def unfollow(*, follower: User, followee: User) -> ProfileView:
+    """Make ``follower`` stop following ``followee`` (idempotent)."""
+    db.session.execute(
+        delete(Follow).where(Follow.follower_id == follower.id, Follow.followee_id == followee.id)
+    )
+    return ProfileView.of(followee, following=False)
