@@ -15,7 +15,7 @@ from inkstone.articles.models import (
     TITLE_MAX,
 )
 from inkstone.auth.models import USERNAME_MAX
-from inkstone.core.schemas import InputSchema, PageQuery, Timestamp
+from inkstone.core.schemas import InputSchema, OutputSchema, PageQuery, Timestamp
 from inkstone.profiles.schemas import ProfileFields
 
 _tag_list = List(
@@ -73,16 +73,16 @@ class ArticleFieldsOut(ArticleSummaryFields):
     body = String(required=True)
 
 
-class ArticleOut(Schema):
+class ArticleOut(OutputSchema):
     article = Nested(ArticleFieldsOut, required=True)
 
 
-class ArticleListOut(Schema):
+class ArticleListOut(OutputSchema):
     articles = List(Nested(ArticleSummaryFields), required=True)
     articles_count = Integer(required=True, data_key="articlesCount")
 
 
-class TagsOut(Schema):
+class TagsOut(OutputSchema):
     tags = List(String(), required=True)
 
 
@@ -102,9 +102,9 @@ class CommentFieldsOut(Schema):
     author = Nested(ProfileFields, required=True)
 
 
-class CommentOut(Schema):
+class CommentOut(OutputSchema):
     comment = Nested(CommentFieldsOut, required=True)
 
 
-class CommentListOut(Schema):
+class CommentListOut(OutputSchema):
     comments = List(Nested(CommentFieldsOut), required=True)

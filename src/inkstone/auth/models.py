@@ -83,7 +83,8 @@ class User(TimestampMixin, Base):
     favorites_count: Mapped[int] = mapped_column(default=0)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+    # Loaded only when a user's scopes are needed (once per request for the signed-in user).
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="select")
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username}>"

@@ -7,7 +7,7 @@ from apiflask.fields import Email, Nested, String
 from apiflask.validators import Length, Regexp
 
 from inkstone.auth.models import BIO_MAX, EMAIL_MAX, IMAGE_MAX, USERNAME_MAX
-from inkstone.core.schemas import InputSchema, TextOrEmpty
+from inkstone.core.schemas import InputSchema, OutputSchema, TextOrEmpty
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -59,5 +59,5 @@ class UserFields(Schema):
     image = TextOrEmpty(required=True)
 
 
-class UserOut(Schema):
+class UserOut(OutputSchema):
     user = Nested(UserFields, required=True)

@@ -41,6 +41,7 @@ def init_celery(app: Flask) -> Celery:
         timezone="UTC",
         enable_utc=True,
         include=["inkstone.core.tasks"],
+        worker_hijack_root_logger=False,  # keep the app's structlog handler
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app

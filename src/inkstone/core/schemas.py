@@ -10,6 +10,7 @@ from apiflask.fields import Dict, Integer, List, String
 from apiflask.validators import Range
 from marshmallow import EXCLUDE, fields
 
+from inkstone.core.fastdump import CompiledDumpMixin
 from inkstone.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 
@@ -58,3 +59,7 @@ class TextOrEmpty(fields.String):
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str:
         return "" if value is None else str(value)
+
+
+class OutputSchema(CompiledDumpMixin, Schema):
+    """Base of response envelopes: dumped by a compiled function (see ``core.fastdump``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import Boolean, Nested, String
 
-from inkstone.core.schemas import TextOrEmpty
+from inkstone.core.schemas import OutputSchema, TextOrEmpty
 
 
 class ProfileFields(Schema):
@@ -15,5 +15,5 @@ class ProfileFields(Schema):
     following = Boolean(required=True)
 
 
-class ProfileOut(Schema):
+class ProfileOut(OutputSchema):
     profile = Nested(ProfileFields, required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,15 +30,18 @@ class ProfileView:
         return cls(user.username, user.bio, user.image, following)
 
 
+_FOLLOWED_AMONG = select(Follow.followee_id).where(
+    Follow.follower_id == bindparam("viewer_id"),
+    Follow.followee_id.in_(bindparam("ids", expanding=True)),
+)
+
+
 def following_ids(*, viewer: User | None, among: Iterable[int]) -> set[int]:
     """Return which of the users ``among`` the viewer follows, in one query."""
-    ids = set(among)
+    ids = list(set(among))
     if viewer is None or not ids:
         return set()
-    query = select(Follow.followee_id).where(
-        Follow.follower_id == viewer.id, Follow.followee_id.in_(ids)
-    )
-    return set(db.session.scalars(query))
+    return set(db.session.scalars(_FOLLOWED_AMONG, {"viewer_id": viewer.id, "ids": ids}))
 
 
 def profile_of(*, user: User, viewer: User | None) -> ProfileView:
