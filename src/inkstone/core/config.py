@@ -47,7 +47,6 @@ class Settings:
     RATELIMIT_STORAGE_URI: str = ""
     RATELIMIT_LOGIN: str = "30/minute;300/hour"
     RATELIMIT_REGISTER: str = "30/hour"
-    RATELIMIT_WRITE: str = "120/minute"
     SQL_ECHO: bool = False
     DEMO_PASSWORD: str = "inkstone-demo"
 
