@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 
 from inkstone.articles.models import Article, Favorite, Tag, article_tags
 from inkstone.articles.tags import find_tag
@@ -77,7 +77,7 @@ class ArticleRow:
                    a.favorites_count, a.author_id, u.username, u.bio, u.image, a.body)
 
 
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _TAGS_OF = (
     select(article_tags.c.article_id, Tag.name)
     .join(Tag, Tag.id == article_tags.c.tag_id)
@@ -148,7 +148,7 @@ _PAGE_COLUMNS = (
 
 
 @cache
-def _page_statement(*, tag: bool, author: bool, fan: bool, feed: bool) -> Select[Any]:
+def _page_statement(*, tag: bool, author: bool, fan: bool, feed: bool) -> Select[*tuple[Any, ...]]:
     """Build (once per filter combination) the page query, parameterised by bind values."""
     query = select(*_PAGE_COLUMNS).join(User, User.id == Article.author_id)
     if tag:
@@ -164,11 +164,12 @@ def _page_statement(*, tag: bool, author: bool, fan: bool, feed: bool) -> Select
     if feed:
         followees = select(Follow.followee_id).where(Follow.follower_id == bindparam("viewer_id"))
         query = query.where(Article.author_id.in_(followees))
-    return (
+    statement: Select[*tuple[Any, ...]] = (
         query.order_by(Article.created_at.desc(), Article.id.desc())
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
+    return statement
 
 
 def _rows(params: dict[str, int], page: PageRequest, **flags: bool) -> list[ArticleRow]:

@@ -119,7 +119,7 @@ def favorite(*, article: Article, user: User) -> bool:
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(Favorite).values(user_id=user.id, article_id=article.id)
-    added = db.session.execute(stmt.on_conflict_do_nothing()).rowcount == 1  # type: ignore[attr-defined]
+    added: bool = db.session.execute(stmt.on_conflict_do_nothing()).rowcount == 1  # type: ignore[attr-defined]
     if added:
         _bump_favorites(article, user, +1)
     return added
@@ -128,7 +128,7 @@ def favorite(*, article: Article, user: User) -> bool:
 def unfavorite(*, article: Article, user: User) -> bool:
     """Remove ``user``'s favorite mark from ``article``; return whether one existed."""
     stmt = delete(Favorite).where(Favorite.user_id == user.id, Favorite.article_id == article.id)
-    removed = db.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+    removed: bool = db.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
     if removed:
         _bump_favorites(article, user, -1)
     return removed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import jwt as pyjwt
 from flask import Flask, g, request
@@ -32,7 +32,8 @@ def init_tokens(app: Flask) -> None:
 def issue_token(user: User) -> str:
     """Return a signed JWT for ``user``: subject, expiry, issue time and scopes."""
     scopes = sorted(scope.value for scope in user_scopes(user))
-    return create_access_token(identity=str(user.id), additional_claims={"scopes": scopes})
+    token: str = create_access_token(identity=str(user.id), additional_claims={"scopes": scopes})
+    return token
 
 
 def _user_from_header(header: str) -> User:
@@ -57,13 +58,12 @@ def load_current_user() -> User | None:
     if "api_user" not in g:
         header = request.headers.get("Authorization", "").strip()
         g.api_user = _user_from_header(header) if header else None
-    user: User | None = g.api_user
-    return user
+    return cast(User | None, g.api_user)
 
 
 def current_user() -> User | None:
     """Return the API user already loaded for this request, if any."""
-    return g.get("api_user")
+    return cast(User | None, g.get("api_user"))
 
 
 def _annotate(view: Any, security: Any) -> None:

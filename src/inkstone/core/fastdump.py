@@ -27,7 +27,7 @@ def _getter(key: str) -> Callable[[Any], Any]:
     return get
 
 
-def _converter(field: fields.Field) -> Callable[[Any], Any]:
+def _converter(field: fields.Field[Any]) -> Callable[[Any], Any]:
     """Return a function turning an attribute value into its JSON value for ``field``."""
     kind = type(field)
     if isinstance(field, fields.Nested):

@@ -22,7 +22,7 @@ class OrjsonProvider(JSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Any:
         obj = self._prepare_response_obj(args, kwargs)
         body = orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        return self._app.response_class(body, mimetype=self.mimetype)  # type: ignore[arg-type]
 
 
 def error_body(errors: dict[str, list[str]]) -> dict[str, Any]:
