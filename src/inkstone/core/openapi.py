@@ -32,14 +32,7 @@ OPENAPI_CONFIG: dict[str, Any] = {
             "description": TOKEN_DESCRIPTION,
         }
     },
-    "TAGS": [
-        {"name": "User and Authentication"},
-        {"name": "Profile"},
-        {"name": "Articles"},
-        {"name": "Comments"},
-        {"name": "Favorites"},
-        {"name": "Tags"},
-    ],
+    # No TAGS list: APIFlask then tags each operation with its blueprint's tag.
     "AUTO_SERVERS": False,
     "AUTO_OPERATION_ID": True,
     "AUTO_404_RESPONSE": False,
