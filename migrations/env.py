@@ -11,11 +11,11 @@ db = current_app.extensions["migrate"].db
 config.set_main_option(
     "sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
 )
-OPTIONS = dict(
-    target_metadata=db.metadata,
-    compare_type=True,
-    render_as_batch=True,  # SQLite needs table rebuilds for most ALTERs
-)
+OPTIONS = {
+    "target_metadata": db.metadata,
+    "compare_type": True,
+    "render_as_batch": True,  # SQLite needs table rebuilds for most ALTERs
+}
 
 
 def run_migrations_offline() -> None:
@@ -28,14 +28,16 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     """Run migrations on a live connection."""
 
-    def process_revision_directives(context, revision, directives):  # noqa: ANN001
+    def process_revision_directives(_context, _revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")
 
     with db.engine.connect() as connection:
         context.configure(
-            connection=connection, process_revision_directives=process_revision_directives, **OPTIONS
+            connection=connection,
+            process_revision_directives=process_revision_directives,
+            **OPTIONS,
         )
         with context.begin_transaction():
             context.run_migrations()

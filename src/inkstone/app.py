@@ -114,9 +114,8 @@ def register_blueprints(app: APIFlask) -> None:
     """Mount the site and the API."""
     from inkstone.articles.api import bp as articles_api
     from inkstone.auth.api import bp as auth_api
-    from inkstone.core.openapi import API_PREFIX
+    from inkstone.core.openapi import API_PREFIX, strip_api_prefix
     from inkstone.core.openapi import bp as openapi_bp
-    from inkstone.core.openapi import strip_api_prefix
     from inkstone.profiles.api import bp as profiles_api
     from inkstone.web.views import bp as web_bp
 

@@ -163,7 +163,7 @@ def add_comment(slug: str, body: dict[str, Any]) -> dict[str, Any]:
     return {"comment": comment}
 
 
-@bp.delete("/articles/<slug>/comments/<int(signed=True):comment_id>")
+@bp.delete("/articles/<slug>/comments/<int:comment_id>")
 @token_required
 @bp.output({}, status_code=204)
 @bp.doc(tags=["Comments"], responses=[403, 404], operation_id="DeleteArticleComment")

@@ -106,9 +106,7 @@ class Comment(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     body: Mapped[str] = mapped_column(Text)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 

@@ -74,8 +74,20 @@ class ArticleRow:
     def of(cls, article: Article) -> ArticleRow:
         """Return the row of a loaded ``Article`` (body included)."""
         a, u = article, article.author
-        return cls(a.id, a.slug, a.title, a.description, a.created_at, a.updated_at,
-                   a.favorites_count, a.author_id, u.username, u.bio, u.image, a.body)
+        return cls(
+            a.id,
+            a.slug,
+            a.title,
+            a.description,
+            a.created_at,
+            a.updated_at,
+            a.favorites_count,
+            a.author_id,
+            u.username,
+            u.bio,
+            u.image,
+            a.body,
+        )
 
 
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
@@ -150,7 +162,11 @@ _PAGE_COLUMNS = (
 
 @cache
 def _page_statement(
-    *, tag: bool = False, author: bool = False, fan: bool = False, feed: bool = False,
+    *,
+    tag: bool = False,
+    author: bool = False,
+    fan: bool = False,
+    feed: bool = False,
     walk: bool = False,
 ) -> Select[*tuple[Any, ...]]:
     """Build (once per shape) the page query, parameterised by bind values.
@@ -289,7 +305,7 @@ def feed(*, viewer: User, page: PageRequest) -> ArticlePage:
 _POPULAR_TAGS = (
     select(Tag.name)
     .where(Tag.articles_count > 0)
-    .order_by(Tag.articles_count.desc(), Tag.name)
+    .order_by(Tag.articles_count.desc(), Tag.id)  # ties: oldest tag first, on every database
     .limit(bindparam("limit"))
 )
 

@@ -22,7 +22,10 @@ from inkstone.extensions import db
 
 def get_article(*, slug: str) -> Article:
     """Return the article with this slug or raise ``NotFound``."""
-    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    # No slug holds a NUL (and PostgreSQL refuses one in any text value).
+    article = (
+        None if "\x00" in slug else db.session.scalar(select(Article).where(Article.slug == slug))
+    )
     if article is None:
         raise NotFound("article not found", field="slug")
     return article
@@ -39,7 +42,9 @@ def _bump_tags(tags: list[Tag], delta: int) -> None:
 
 def _bump_author(author_id: int, delta: int) -> None:
     db.session.execute(
-        update(User).where(User.id == author_id).values(articles_count=User.articles_count + delta, updated_at=User.updated_at)
+        update(User)
+        .where(User.id == author_id)
+        .values(articles_count=User.articles_count + delta, updated_at=User.updated_at)
     )
 
 
@@ -119,7 +124,9 @@ def favorite(*, article: Article, user: User) -> bool:
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(Favorite).values(user_id=user.id, article_id=article.id)
-    added: bool = db.session.execute(stmt.on_conflict_do_nothing()).rowcount == 1  # type: ignore[attr-defined]
+    # SQLAlchemy only keeps an INSERT's rowcount when asked (psycopg otherwise reports -1).
+    stmt = stmt.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+    added: bool = db.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
     if added:
         _bump_favorites(article, user, +1)
     return added

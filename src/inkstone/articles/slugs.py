@@ -33,6 +33,9 @@ def unique_slug(title: str, *, current: str | None = None) -> str:
     if current and re.fullmatch(re.escape(base) + _SUFFIX, current):
         return current
     candidate = base
-    while candidate in RESERVED or db.session.scalar(select(Article.id).where(Article.slug == candidate)) is not None:
+    while (
+        candidate in RESERVED
+        or db.session.scalar(select(Article.id).where(Article.slug == candidate)) is not None
+    ):
         candidate = f"{base}-{''.join(secrets.choice(_ALPHABET) for _ in range(_SUFFIX_LEN))}"
     return candidate

@@ -43,8 +43,12 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     existing = {t.key for t in db.session.scalars(select(Tag).where(Tag.key.in_(keys)))}
-    missing = [{"key": k, "name": n, "articles_count": 0} for k, n in keys.items() if k not in existing]
+    missing = [
+        {"key": k, "name": n, "articles_count": 0} for k, n in keys.items() if k not in existing
+    ]
     if missing:
-        db.session.execute(insert(Tag).values(missing).on_conflict_do_nothing(index_elements=["key"]))
+        db.session.execute(
+            insert(Tag).values(missing).on_conflict_do_nothing(index_elements=["key"])
+        )
     by_key = {t.key: t for t in db.session.scalars(select(Tag).where(Tag.key.in_(keys)))}
     return [by_key[tag_key(n)] for n in names]

@@ -18,8 +18,9 @@ from inkstone.auth.services import SIGN_IN_STATUSES, get_user
 from inkstone.core.errors import Unauthorized
 
 # RealWorld clients send "Token <jwt>"; OAuth-style clients send "Bearer <jwt>".
-_HEADER = re.compile(r"^(?:Token|Bearer)\s+([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*)\s*$",
-                     re.IGNORECASE)
+_HEADER = re.compile(
+    r"^(?:Token|Bearer)\s+([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*)\s*$", re.IGNORECASE
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,7 +48,7 @@ def _user_from_header(header: str) -> User:
         raise Unauthorized("token has expired", field="token") from exc
     except (pyjwt.PyJWTError, JWTExtendedException, KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("token is invalid", field="token") from exc
-    user = get_user(user_id=user_id)
+    user = get_user(user_id=user_id) if 0 < user_id < 2**63 else None
     if user is None or user.status not in SIGN_IN_STATUSES:
         raise Unauthorized("token is invalid", field="token")
     return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,6 +62,7 @@ class Unauthorized(DomainError):
 
 
 INVALID_JSON = "request body is not valid JSON (UTF-8)"
+TOO_DEEP = "request body is nested too deeply"
 
 
 def is_api_request() -> bool:
@@ -78,13 +80,14 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
         return {prefix or "body": [str(messages)]}
     out: dict[str, list[str]] = {}
     for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
+        name = f"{prefix}.{key}" if prefix else ("body" if key == SCHEMA_KEY else str(key))
         out.update(_flatten(value, name))
     return out
 
 
 # Request bodies carry one root key ({"user": …}); field errors are reported without it.
 ROOT_KEYS = ("user", "article", "comment", "profile")
+SCHEMA_KEY = "_schema"  # marshmallow's key for errors about a whole object
 
 
 def validation_errors(detail: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -95,12 +98,14 @@ def validation_errors(detail: Mapping[str, Any]) -> dict[str, list[str]]:
             for root in ROOT_KEYS:
                 nested = messages.get(root)
                 if isinstance(nested, Mapping):
-                    messages = {**{k: v for k, v in messages.items() if k != root}, **nested}
+                    # {"article": {"_schema": [...]}} means the root key held the wrong type.
+                    inner = {root if k == SCHEMA_KEY else k: v for k, v in nested.items()}
+                    messages = {**{k: v for k, v in messages.items() if k != root}, **inner}
         errors.update(_flatten(messages))
     return errors
 
 
-def api_error_processor(error: HTTPError) -> tuple[dict[str, Any], int, Mapping[str, str]]:
+def api_error_processor(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
     """Render every HTTP error under ``/api/`` as ``{"errors": {field: [message]}}``."""
     if error.status_code == 422 and isinstance(error.detail, Mapping) and error.detail:
         errors = validation_errors(error.detail)
@@ -135,10 +140,25 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Any:
-        app.logger.exception("unhandled error")
+        app.logger.error("unhandled error", exc_info=error)
         if is_api_request():
             return error_body({"body": ["Internal server error"]}), 500
         return _html_error(500, "Internal server error")
+
+    @app.errorhandler(RecursionError)
+    def handle_recursion(error: RecursionError) -> Any:
+        # webargs decodes bodies with the stdlib json module, which recurses once per level.
+        if is_api_request() and _raised_decoding_json(error):
+            return error_body({"body": [TOO_DEEP]}), 422
+        return handle_unexpected(error)
+
+
+def _raised_decoding_json(error: BaseException) -> bool:
+    """Tell whether ``error`` was raised inside the stdlib JSON decoder."""
+    return any(
+        frame.f_globals.get("__name__", "").startswith("json.")
+        for frame, _lineno in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def _html_error(code: int, message: str) -> Response:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Dict, Integer, List, String
 from apiflask.validators import Range
-from marshmallow import EXCLUDE, fields
+from marshmallow import EXCLUDE, ValidationError, fields, pre_load
 
 from inkstone.core.fastdump import CompiledDumpMixin
 from inkstone.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+
+NUL_MESSAGE = "must not contain NUL characters"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(isinstance(item, str) and "\x00" in item for item in value)
+    return False
 
 
 class InputSchema(Schema):
@@ -20,10 +31,22 @@ class InputSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    @pre_load
+    def reject_nul(self, data: Any, **kwargs: Any) -> Any:
+        """Refuse NUL characters in known fields: PostgreSQL text cannot hold them."""
+        if isinstance(data, Mapping):
+            known = {field.data_key or name for name, field in self.load_fields.items()}
+            errors = {key: [NUL_MESSAGE] for key in known if key in data and _has_nul(data[key])}
+            if errors:
+                raise ValidationError(errors)
+        return data
+
 
 def format_timestamp(value: datetime) -> str:
     """Return ISO 8601 UTC with milliseconds and ``Z``."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
 
 
 class Timestamp(fields.DateTime):
@@ -45,7 +68,9 @@ class PageQuery(InputSchema):
     limit = Integer(
         load_default=DEFAULT_LIMIT,
         validate=Range(min=1, max=MAX_OFFSET),
-        metadata={"description": f"Items per page (default {DEFAULT_LIMIT}, capped at {MAX_LIMIT})."},
+        metadata={
+            "description": f"Items per page (default {DEFAULT_LIMIT}, capped at {MAX_LIMIT})."
+        },
     )
     offset = Integer(
         load_default=0,

@@ -18,17 +18,27 @@ from inkstone.profiles.services import follow
 DEMO_USERNAME = "demo"
 DEMO_EMAIL = "demo@inkstone.test"
 
-TAGS_EN = ["python", "flask", "databases", "design", "writing", "travel", "cooking", "music",
-           "open source", "devops", "security", "books"]
+TAGS_EN = [
+    "python",
+    "flask",
+    "databases",
+    "design",
+    "writing",
+    "travel",
+    "cooking",
+    "music",
+    "open source",
+    "devops",
+    "security",
+    "books",
+]
 TAGS_ZH = ["编程", "生活", "旅行", "读书", "美食", "摄影", "随笔", "技术"]
 
 
 def _markdown(fake: Faker) -> str:
     paragraphs = [fake.paragraph(nb_sentences=5) for _ in range(random.randint(2, 5))]
     heading = fake.sentence(nb_words=4).rstrip(".")
-    return f"## {heading}\n\n" + "\n\n".join(paragraphs) + "\n\n- " + "\n- ".join(
-        fake.words(3)
-    )
+    return f"## {heading}\n\n" + "\n\n".join(paragraphs) + "\n\n- " + "\n- ".join(fake.words(3))
 
 
 def seed_demo(*, users: int, articles: int, password: str, seed: int) -> dict[str, int]:
@@ -39,8 +49,9 @@ def seed_demo(*, users: int, articles: int, password: str, seed: int) -> dict[st
         f.seed_instance(seed)
 
     people: list[User] = [
-        register_user(username=DEMO_USERNAME, email=DEMO_EMAIL, password=password,
-                      role=RoleName.ADMIN)
+        register_user(
+            username=DEMO_USERNAME, email=DEMO_EMAIL, password=password, role=RoleName.ADMIN
+        )
     ]
     people[0].bio = "The demo account. Signs in with the password printed by `make run`."
     for i in range(users - 1):
@@ -78,13 +89,19 @@ def seed_demo(*, users: int, articles: int, password: str, seed: int) -> dict[st
 
     favorites = comment_count = 0
     for article in made:
-        for fan in random.sample(people, k=random.randint(0, 4)):
+        for fan in random.sample(people, k=random.randint(0, min(4, len(people)))):
             favorites += services.favorite(article=article, user=fan)
         for _ in range(random.randint(0, 3)):
             fake = fakers[random.choice(["en", "zh"])]
-            comments.add_comment(article=article, author=random.choice(people),
-                                 body=fake.paragraph(nb_sentences=2))
+            comments.add_comment(
+                article=article, author=random.choice(people), body=fake.paragraph(nb_sentences=2)
+            )
             comment_count += 1
     db.session.flush()
-    return {"users": len(people), "articles": len(made), "comments": comment_count,
-            "favorites": favorites, "follows": follows}
+    return {
+        "users": len(people),
+        "articles": len(made),
+        "comments": comment_count,
+        "favorites": favorites,
+        "follows": follows,
+    }

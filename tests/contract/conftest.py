@@ -1,0 +1,204 @@
+"""Fixtures for the API contract tests: an app on its own database, a signed-in user, sample data.
+
+These fixtures stand alone (they do not use ``tests/conftest.py``) and carry a ``contract_``
+prefix so they never shadow the suite's own ``app``/``client``/``db`` fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from apiflask import APIFlask
+from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from inkstone import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = ROOT / "migrations"
+SPEC_PATH = "/api/v1/openapi.json"
+# On PostgreSQL the contract tests live in their own schema, so they can reset it freely
+# without touching (or waiting on locks held by) the rest of the suite in schema ``public``.
+PG_SCHEMA = "contract_tests"
+PASSWORD = "Contract-Tests-Pa55word!"
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("INKSTONE_TEST_DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{tmp / 'contract.db'}"
+    parsed = sa.make_url(url)
+    if not parsed.drivername.startswith("postgres"):
+        return url
+    return parsed.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def _reset_pg_schema(url: str) -> None:
+    admin_url = (
+        sa.make_url(url).set(drivername="postgresql+psycopg").difference_update_query(["options"])
+    )
+    engine = sa.create_engine(admin_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
+    finally:
+        engine.dispose()
+
+
+def _drop_pg_schema(url: str) -> None:
+    admin_url = (
+        sa.make_url(url).set(drivername="postgresql+psycopg").difference_update_query(["options"])
+    )
+    engine = sa.create_engine(admin_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[APIFlask]:
+    """Return an app with a freshly migrated database of its own."""
+    tmp = tmp_path_factory.mktemp("contract")
+    url = _database_url(tmp)
+    is_pg = url.startswith("postgres")
+    if is_pg:
+        _reset_pg_schema(url)
+    app = create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": url,
+            "RATELIMIT_ENABLED": False,
+            "LOG_REQUESTS": False,
+            "INSTANCE_PATH": str(tmp / "instance"),
+            # Embedded backends whatever the environment says (CI exports service URLs).
+            "REDIS_URL": "",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+    yield app
+    from inkstone.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if is_pg:
+        _drop_pg_schema(url)
+
+
+@pytest.fixture(scope="session")
+def contract_client(contract_app: APIFlask) -> FlaskClient:
+    """Return a test client for ``contract_app``."""
+    return contract_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def contract_spec(contract_client: FlaskClient) -> dict[str, Any]:
+    """Return the OpenAPI document the app serves."""
+    response = contract_client.get(SPEC_PATH)
+    assert response.status_code == 200, response.data
+    spec: dict[str, Any] = response.get_json()
+    return spec
+
+
+@dataclass
+class ContractData:
+    """A signed-in user and objects it owns, for aiming generated requests at real rows."""
+
+    client: FlaskClient
+    username: str
+    token: str
+    other_username: str
+    slug: str = ""
+    comment_id: int = 0
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Return the RealWorld ``Authorization`` header for the user."""
+        return {"Authorization": f"Token {self.token}"}
+
+    def ensure_article(self) -> str:
+        """Return the slug of an article the user owns, creating it if a test deleted it."""
+        if self.slug and self.client.get(f"/api/v1/articles/{self.slug}").status_code == 200:
+            return self.slug
+        response = self.client.post(
+            "/api/v1/articles",
+            json={
+                "article": {
+                    "title": "Contract sample",
+                    "description": "An article for the contract tests",
+                    "body": "Generated requests aim at this article.",
+                    "tagList": ["contract", "sample"],
+                }
+            },
+            headers=self.headers,
+        )
+        assert response.status_code == 201, response.data
+        self.slug = response.get_json()["article"]["slug"]
+        self.comment_id = 0
+        return self.slug
+
+    def ensure_comment(self) -> int:
+        """Return the id of a comment the user wrote on ``ensure_article()``."""
+        slug = self.ensure_article()
+        listed = self.client.get(f"/api/v1/articles/{slug}/comments").get_json()["comments"]
+        if any(c["id"] == self.comment_id for c in listed):
+            return self.comment_id
+        response = self.client.post(
+            f"/api/v1/articles/{slug}/comments",
+            json={"comment": {"body": "A sample comment"}},
+            headers=self.headers,
+        )
+        assert response.status_code == 200, response.data
+        self.comment_id = int(response.get_json()["comment"]["id"])
+        return self.comment_id
+
+
+def _register(client: FlaskClient, username: str) -> str:
+    response = client.post(
+        "/api/v1/users",
+        json={
+            "user": {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+        },
+    )
+    assert response.status_code == 201, response.data
+    token: str = response.get_json()["user"]["token"]
+    return token
+
+
+@pytest.fixture(scope="session")
+def contract_data(contract_client: FlaskClient) -> ContractData:
+    """Register a user (and a second one to follow) and give it an article and a comment."""
+    data = ContractData(
+        client=contract_client,
+        username="contract-user",
+        token=_register(contract_client, "contract-user"),
+        other_username="contract-other",
+    )
+    _register(contract_client, data.other_username)
+    data.ensure_comment()
+    return data
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep Hypothesis' files (example database, constants cache) out of the working tree."""
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        home = tempfile.mkdtemp(prefix="inkstone-hypothesis-")
+        config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+        set_hypothesis_home_dir(home)

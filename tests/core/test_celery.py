@@ -1,0 +1,130 @@
+"""A real Celery worker (threads pool, SQLite broker) consumes the ``inkstone.ping`` task."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from inkstone import create_app
+from inkstone.core import tasks
+from tests.conftest import ROOT, app_config, require_service
+
+CELERY = Path(sys.executable).with_name("celery")
+READY_TIMEOUT = 45  # seconds for the worker to boot
+RESULT_TIMEOUT = 60  # seconds for the task to come back
+# Settings the worker must not inherit from the caller: it uses the embedded SQLite broker.
+INHERITED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "INSTANCE_PATH",
+    "ENV",
+    "SECRET_KEY",
+)
+
+
+def test_ping_task_runs_eagerly_when_configured(app):
+    celery_app = app.extensions["celery"]
+    assert celery_app.conf.task_always_eager is True
+    task = celery_app.tasks[tasks.ping.name]  # registered when its module is imported
+    assert task.delay().get(timeout=5) == "pong"
+
+
+def _worker_env(instance: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.removeprefix("INKSTONE_") not in INHERITED and not k.startswith("FLASK_")
+    }
+    env.update(
+        INKSTONE_ENV="development",
+        INKSTONE_INSTANCE_PATH=str(instance),
+        INKSTONE_LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _wait_until_ready(worker: subprocess.Popen, log: Path) -> str | None:
+    """Return ``None`` once the worker is consuming, else why it is not."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if "ready." in text:
+            return None
+        if worker.poll() is not None:
+            return f"exited with {worker.returncode}:\n{text[-3000:]}"
+        time.sleep(0.2)
+    return f"not ready after {READY_TIMEOUT}s:\n{log.read_text(errors='replace')[-3000:]}"
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()  # warm shutdown
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
+
+
+@pytest.mark.slow
+# kombu's SQLAlchemy transport maps its Queue.messages relationship with lazy="noload", which
+# SQLAlchemy 2.1 deprecates; the warning fires when kombu's models are first configured.
+@pytest.mark.filterwarnings(
+    "ignore:The ``noload`` loader strategy is deprecated:sqlalchemy.exc.SADeprecationWarning"
+)
+def test_a_real_worker_consumes_the_ping_task(tmp_path):
+    require_service("the celery command", CELERY.exists(), str(CELERY))
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    producer_app = create_app(
+        app_config(
+            instance, f"sqlite:///{instance / 'inkstone.db'}", CELERY_TASK_ALWAYS_EAGER=False
+        )
+    )
+    celery_app = producer_app.extensions["celery"]
+    assert celery_app.conf.broker_url == f"sqla+sqlite:///{instance / 'celery-broker.db'}"
+
+    # Queue the task before the worker starts: it must pick up work that is already waiting.
+    result = celery_app.send_task("inkstone.ping", ignore_result=False)
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [
+                str(CELERY),
+                "-A",
+                "inkstone.wsgi:celery_app",
+                "worker",
+                "--pool=threads",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=_worker_env(instance),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        problem = _wait_until_ready(worker, log)
+        if problem is not None:
+            require_service("a Celery worker", False, problem)
+        assert result.get(timeout=RESULT_TIMEOUT) == "pong"
+        assert result.successful()
+        output = log.read_text(errors="replace")
+        assert f"inkstone.ping[{result.id}] succeeded" in output, output[-3000:]
+    finally:
+        _stop(worker)
+        celery_app.close()
+        result.backend.ResultSession().get_bind().dispose()
+    assert worker.returncode is not None

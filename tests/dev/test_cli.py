@@ -1,0 +1,80 @@
+"""``flask dev seed``: demo data in English and Chinese, and a known demo login."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from inkstone.articles.models import Article, Comment, Favorite, Tag
+from inkstone.auth.models import User
+from inkstone.core import counters
+from inkstone.dev.fake import DEMO_EMAIL
+from inkstone.extensions import db
+from inkstone.profiles.models import Follow
+from tests.conftest import count_rows
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _counts():
+    return {
+        model.__name__: count_rows(model)
+        for model in (User, Article, Tag, Comment, Favorite, Follow)
+    }
+
+
+def test_seed_if_empty_fills_an_empty_database_once(app, client, cli_runner):
+    first = cli_runner.invoke(args=["dev", "seed", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    password = app.config["DEMO_PASSWORD"]
+    assert f"Demo login: {DEMO_EMAIL} / {password}" in first.output
+    assert "Seeded 20 users, 200 articles" in first.output
+
+    with app.app_context():
+        seeded = _counts()
+        assert seeded["User"] == 20
+        assert seeded["Article"] == 200
+        assert min(seeded.values()) > 0  # tags, comments, favorites and follows too
+        titles = list(db.session.scalars(select(Article.title)))
+        tags = list(db.session.scalars(select(Tag.name)))
+        assert any(CJK.search(t) for t in titles), "no Chinese articles"
+        assert any(t.isascii() for t in titles), "no English articles"
+        assert any(CJK.search(t) for t in tags)
+        assert any(t.isascii() for t in tags)
+        slugs = list(db.session.scalars(select(Article.slug)))
+        assert all(s.isascii() for s in slugs)
+        assert counters.read(counters.PUBLISHED_ARTICLES) == 200
+        # every denormalised count matches the rows it counts
+        for user in db.session.scalars(select(User)):
+            assert user.articles_count == count_rows(Article, Article.author_id == user.id)
+            assert user.favorites_count == count_rows(Favorite, Favorite.user_id == user.id)
+
+    second = cli_runner.invoke(args=["dev", "seed", "--if-empty"])
+    assert second.exit_code == 0, second.output
+    assert "already present" in second.output
+    assert f"Demo login: {DEMO_EMAIL} / {password}" in second.output
+    with app.app_context():
+        assert _counts() == seeded
+
+    # The printed login works, and the API serves the demo data.
+    login = client.post(
+        "/api/v1/users/login", json={"user": {"email": DEMO_EMAIL, "password": password}}
+    )
+    assert login.status_code == 200
+    listed = client.get("/api/v1/articles").json
+    assert listed["articlesCount"] == 200
+    assert len(listed["articles"]) == 20
+    assert client.get("/api/v1/tags").json["tags"]
+
+
+@pytest.mark.parametrize(("users", "articles"), [(1, 2), (3, 5)])
+def test_seed_with_smaller_numbers(app, cli_runner, users, articles):
+    result = cli_runner.invoke(
+        args=["dev", "seed", "--users", str(users), "--articles", str(articles)]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert count_rows(User) == users
+        assert count_rows(Article) == articles

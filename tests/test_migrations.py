@@ -1,0 +1,185 @@
+"""Alembic migrations: one head, dated names, real downgrades, a clean round trip, no drift."""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from inkstone import create_app
+from inkstone.extensions import db
+from tests.conftest import MIGRATIONS_DIR, app_config, is_postgres
+
+VERSIONS = Path(MIGRATIONS_DIR) / "versions"
+DATED_NAME = re.compile(r"^\d{4}_\d{2}_\d{2}_\d{4}-[0-9a-f]{12}_[a-z0-9_]+\.py$")
+APP_TABLES = {
+    "users",
+    "roles",
+    "user_roles",
+    "follows",
+    "articles",
+    "tags",
+    "article_tags",
+    "favorites",
+    "comments",
+    "counters",
+}
+ROUNDTRIP_SCHEMA = "migration_roundtrip"
+
+
+def _scripts() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    return ScriptDirectory.from_config(config)
+
+
+def _migration_files() -> list[Path]:
+    files = sorted(p for p in VERSIONS.glob("*.py") if p.name != "__init__.py")
+    assert files, "no migrations found"
+    return files
+
+
+def test_exactly_one_head():
+    heads = _scripts().get_heads()
+    assert len(heads) == 1, f"several heads: {heads}; merge them"
+
+
+def test_history_is_one_line_from_base():
+    revisions = list(_scripts().walk_revisions())
+    assert len(revisions) == len(_migration_files())
+    assert sum(1 for r in revisions if r.down_revision is None) == 1
+
+
+@pytest.mark.parametrize("path", _migration_files(), ids=lambda p: p.name)
+def test_migration_file_names_are_dated(path):
+    assert DATED_NAME.match(path.name), path.name
+
+
+@pytest.mark.parametrize("path", _migration_files(), ids=lambda p: p.name)
+def test_every_migration_has_a_real_downgrade(path):
+    module = ast.parse(path.read_text())
+    functions = {n.name: n for n in module.body if isinstance(n, ast.FunctionDef)}
+    for name in ("upgrade", "downgrade"):
+        assert name in functions, f"{path.name} has no {name}()"
+        body = [
+            statement
+            for statement in functions[name].body
+            if not isinstance(statement, ast.Pass)
+            and not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+        ]
+        assert body, f"{path.name}: {name}() does nothing"
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+def _fresh_database_url(tmp_path: Path, database_url: str) -> str:
+    """A database of its own: a new SQLite file, or a fresh schema on PostgreSQL."""
+    if not is_postgres():
+        return f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    admin = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {ROUNDTRIP_SCHEMA} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {ROUNDTRIP_SCHEMA}"))
+    finally:
+        admin.dispose()
+    url = sa.make_url(database_url)
+    return url.update_query_dict({"options": f"-csearch_path={ROUNDTRIP_SCHEMA}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def _tables() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names())
+
+
+@pytest.mark.slow
+def test_upgrade_downgrade_upgrade_on_a_fresh_database(tmp_path, database_url):
+    url = _fresh_database_url(tmp_path, database_url)
+    app = create_app(app_config(tmp_path, url))
+    try:
+        with app.app_context():
+            assert _tables() == set()
+            flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+            assert _tables() == APP_TABLES | {"alembic_version"}
+            with db.engine.connect() as conn:
+                roles = conn.execute(sa.text("SELECT name FROM roles ORDER BY id")).scalars()
+                assert list(roles) == ["reader", "author", "moderator", "admin"]
+                counter = conn.execute(sa.text("SELECT name, value FROM counters")).all()
+                assert [tuple(row) for row in counter] == [("articles.published", 0)]
+
+            flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision="base")
+            assert _tables() == {"alembic_version"}
+
+            flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+            assert _tables() == APP_TABLES | {"alembic_version"}
+            with db.engine.connect() as conn:
+                version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            assert version == _scripts().get_current_head()
+            assert _differences(db.engine) == []
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        if is_postgres():
+            _drop_schema(database_url)
+
+
+def _drop_schema(database_url: str) -> None:
+    admin = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {ROUNDTRIP_SCHEMA} CASCADE"))
+    finally:
+        admin.dispose()
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def _differences(engine: sa.Engine, metadata: sa.MetaData | None = None) -> list:
+    """What ``flask db check`` would find between the models and the migrated schema."""
+    metadata = db.metadata if metadata is None else metadata
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "target_metadata": metadata}
+        )
+        if engine.dialect.name != "sqlite":
+            return compare_metadata(context, metadata)
+        # SQLite cannot reflect expression indexes; Alembic warns that it skips them.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            diff = compare_metadata(context, metadata)
+        skipped = [str(w.message) for w in caught]
+        assert skipped, "expected Alembic to report the skipped expression index"
+        assert all("uq_users_username_lower" in m for m in skipped), skipped
+        return diff
+
+
+def test_models_and_migrations_are_in_sync(app):
+    with app.app_context():
+        assert _differences(db.engine) == []
+
+
+def test_drift_check_notices_a_model_change(app):
+    changed = sa.MetaData(naming_convention=db.metadata.naming_convention)
+    for table in db.metadata.tables.values():
+        table.to_metadata(changed)
+    sa.Table("ghosts", changed, sa.Column("id", sa.Integer, primary_key=True))
+    changed.tables["users"].append_column(sa.Column("nickname", sa.String(20)))
+    with app.app_context():
+        diff = _differences(db.engine, changed)
+    ops = [entry for entry in diff if isinstance(entry, tuple)]
+    assert any(op[0] == "add_table" and op[1].name == "ghosts" for op in ops), diff
+    assert any(
+        op[0] == "add_column" and op[2] == "users" and op[3].name == "nickname" for op in ops
+    )
