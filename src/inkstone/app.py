@@ -83,7 +83,7 @@ def init_auth(app: APIFlask) -> None:
 
 def init_http(app: APIFlask) -> None:
     """CORS on the API only; serve ``/api/…`` as an alias of ``/api/v1/…``."""
-    from inkstone.core.http import ApiAliasMiddleware
+    from inkstone.core.http import ApiAliasMiddleware, refuse_nul_in_path
     from inkstone.extensions import cors
 
     cors.init_app(
@@ -94,6 +94,7 @@ def init_http(app: APIFlask) -> None:
         max_age=600,
     )
     app.wsgi_app = ApiAliasMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.before_request(refuse_nul_in_path)
 
 
 def init_celery(app: APIFlask) -> None:

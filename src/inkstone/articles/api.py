@@ -83,8 +83,7 @@ def create_article(body: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(responses=[404], operation_id="GetArticle")
 def get_article(slug: str) -> dict[str, Any]:
     """Get an article"""
-    article = services.get_article(slug=slug)
-    return {"article": queries.present_one(article, viewer=current_user())}
+    return {"article": queries.article_view(slug=slug, viewer=current_user())}
 
 
 @bp.put("/articles/<slug>")

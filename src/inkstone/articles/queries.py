@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, exists, func, select
 
 from inkstone.articles.models import Article, Favorite, Tag, article_tags
-from inkstone.articles.tags import find_tag
+from inkstone.articles.tags import tag_key
 from inkstone.auth.models import User
-from inkstone.core import counters
+from inkstone.core import counters, reads
+from inkstone.core.errors import NotFound
 from inkstone.core.pagination import PageRequest
-from inkstone.extensions import db
 from inkstone.profiles.models import Follow
 from inkstone.profiles.services import ProfileView, following_ids
 
@@ -103,7 +103,7 @@ _FAVORITED_AMONG = select(Favorite.article_id).where(
 
 def _tags_by_article(ids: Sequence[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
-    for article_id, name in db.session.execute(_TAGS_OF, {"ids": list(ids)}):
+    for article_id, name in reads.execute(_TAGS_OF, {"ids": list(ids)}):
         out[article_id].append(name)
     return {k: sorted(v, key=str.casefold) for k, v in out.items()}
 
@@ -112,7 +112,7 @@ def _favorited_ids(viewer: User | None, ids: Sequence[int]) -> set[int]:
     if viewer is None:
         return set()
     params = {"viewer_id": viewer.id, "ids": list(ids)}
-    return set(db.session.scalars(_FAVORITED_AMONG, params))
+    return set(reads.scalars(_FAVORITED_AMONG, params))
 
 
 def present(rows: Sequence[ArticleRow], *, viewer: User | None) -> list[ArticleView]:
@@ -158,6 +158,21 @@ _PAGE_COLUMNS = (
     User.bio,
     User.image,
 )
+
+
+_ARTICLE_BY_SLUG = (
+    select(*_PAGE_COLUMNS, Article.body)
+    .join(User, User.id == Article.author_id)
+    .where(Article.slug == bindparam("slug"))
+)
+
+
+def article_view(*, slug: str, viewer: User | None) -> ArticleView:
+    """Return the article with this slug as ``viewer`` sees it, or raise ``NotFound``."""
+    row = reads.execute(_ARTICLE_BY_SLUG, {"slug": slug}).first()
+    if row is None:
+        raise NotFound("article not found", field="slug")
+    return present([ArticleRow(*row)], viewer=viewer)[0]
 
 
 @cache
@@ -229,18 +244,25 @@ def _should_walk(*, matching: int, page: PageRequest) -> bool:
 
 def _rows(params: dict[str, int], page: PageRequest, **shape: bool) -> list[ArticleRow]:
     statement = _page_statement(**shape)
-    result = db.session.execute(statement, {**params, "limit": page.limit, "offset": page.offset})
+    result = reads.execute(statement, {**params, "limit": page.limit, "offset": page.offset})
     return [ArticleRow(*row) for row in result]
 
 
 def _count(params: dict[str, int], **shape: bool) -> int:
     statement = _page_statement(**shape).limit(None).offset(None).order_by(None)
     counted = select(func.count()).select_from(statement.subquery())
-    return int(db.session.scalar(counted, params) or 0)
+    return int(reads.scalar(counted, params) or 0)
 
 
-def _user_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+_USER_COUNTS = select(User.id, User.articles_count, User.favorites_count).where(
+    func.lower(User.username) == func.lower(bindparam("username"))
+)
+_TAG_COUNTS = select(Tag.id, Tag.articles_count).where(Tag.key == bindparam("key"))
+
+
+def _user_counts(username: str) -> Any:
+    """Return ``(id, articles_count, favorites_count)`` of a username, or ``None``."""
+    return reads.execute(_USER_COUNTS, {"username": username}).first()
 
 
 EMPTY = ArticlePage(articles=[], total=0)
@@ -258,19 +280,19 @@ def list_articles(
     params: dict[str, int] = {}
     totals: list[int] = []
     if tag is not None:
-        tag_row = find_tag(tag)
+        tag_row = reads.execute(_TAG_COUNTS, {"key": tag_key(tag)}).first()
         if tag_row is None:
             return EMPTY
         params["tag_id"] = tag_row.id
         totals.append(tag_row.articles_count)
     if author is not None:
-        author_row = _user_by_username(author)
+        author_row = _user_counts(author)
         if author_row is None:
             return EMPTY
         params["author_id"] = author_row.id
         totals.append(author_row.articles_count)
     if favorited is not None:
-        fan = _user_by_username(favorited)
+        fan = _user_counts(favorited)
         if fan is None:
             return EMPTY
         params["fan_id"] = fan.id
@@ -297,7 +319,7 @@ _FEED_TOTAL = select(func.coalesce(func.sum(User.articles_count), 0)).where(
 def feed(*, viewer: User, page: PageRequest) -> ArticlePage:
     """Return the newest articles by authors ``viewer`` follows."""
     params = {"viewer_id": viewer.id}
-    total = int(db.session.scalar(_FEED_TOTAL, params) or 0)
+    total = int(reads.scalar(_FEED_TOTAL, params) or 0)
     rows = _rows(params, page, feed=True, walk=_should_walk(matching=total, page=page))
     return ArticlePage(articles=present(rows, viewer=viewer), total=total)
 
@@ -312,4 +334,4 @@ _POPULAR_TAGS = (
 
 def popular_tags(*, limit: int = 100) -> list[str]:
     """Return the names of the tags in use, most used first."""
-    return list(db.session.scalars(_POPULAR_TAGS, {"limit": limit}))
+    return reads.scalars(_POPULAR_TAGS, {"limit": limit})

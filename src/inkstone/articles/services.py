@@ -22,10 +22,7 @@ from inkstone.extensions import db
 
 def get_article(*, slug: str) -> Article:
     """Return the article with this slug or raise ``NotFound``."""
-    # No slug holds a NUL (and PostgreSQL refuses one in any text value).
-    article = (
-        None if "\x00" in slug else db.session.scalar(select(Article).where(Article.slug == slug))
-    )
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
     if article is None:
         raise NotFound("article not found", field="slug")
     return article

@@ -30,9 +30,8 @@ def get_user(*, user_id: int) -> User | None:
 
 def get_user_by_username(*, username: str) -> User:
     """Return the user with this username (case-insensitive) or raise ``NotFound``."""
-    # No username holds a NUL (and PostgreSQL refuses one in any text value).
     query = select(User).where(func.lower(User.username) == username.lower())
-    user = None if "\x00" in username else db.session.scalar(query)
+    user = db.session.scalar(query)
     if user is None or user.status == UserStatus.DELETED:
         raise NotFound("profile not found", field="username")
     return user

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String, select, update
+from sqlalchemy import BigInteger, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from inkstone.core import reads
 from inkstone.core.db import Base
 from inkstone.extensions import db
 
@@ -33,7 +34,9 @@ def bump(name: str, delta: int) -> None:
         db.session.flush()
 
 
+_READ = select(Counter.value).where(Counter.name == bindparam("name"))
+
+
 def read(name: str) -> int:
     """Return a counter's value (0 when it does not exist yet)."""
-    value = db.session.scalar(select(Counter.value).where(Counter.name == name))
-    return int(value or 0)
+    return int(reads.scalar(_READ, {"name": name}) or 0)

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from flask import abort, request
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 API_ALIAS = "/api/"
 API_CANONICAL = "/api/v1/"
+
+
+def refuse_nul_in_path() -> None:
+    """Answer 404 for a path holding a NUL: it names nothing, and PostgreSQL text refuses it."""
+    if "\x00" in request.path:
+        abort(404)
 
 
 class ApiAliasMiddleware:

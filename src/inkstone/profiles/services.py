@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inkstone.auth.models import User
+from inkstone.core import reads
 from inkstone.core.errors import Invalid
 from inkstone.extensions import db
 from inkstone.profiles.models import Follow
@@ -41,7 +42,7 @@ def following_ids(*, viewer: User | None, among: Iterable[int]) -> set[int]:
     ids = list(set(among))
     if viewer is None or not ids:
         return set()
-    return set(db.session.scalars(_FOLLOWED_AMONG, {"viewer_id": viewer.id, "ids": ids}))
+    return set(reads.scalars(_FOLLOWED_AMONG, {"viewer_id": viewer.id, "ids": ids}))
 
 
 def profile_of(*, user: User, viewer: User | None) -> ProfileView:
