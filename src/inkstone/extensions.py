@@ -15,4 +15,21 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()
-limiter = Limiter(key_func=get_remote_address)
+
+
+class RouteLimiter(Limiter):
+    """Flask-Limiter with limits only where a route declares them (``@limiter.limit``).
+
+    Inkstone sets no application-wide or default limits, so the check Flask-Limiter runs
+    before every request finds nothing to do; skipping it saves tens of microseconds on
+    every request. Decorated routes still check their own limits.
+    """
+
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        if not in_middleware:
+            super()._check_request_limit(callable_name=callable_name, in_middleware=False)
+
+
+limiter = RouteLimiter(key_func=get_remote_address)

@@ -7,7 +7,7 @@ import re
 import sys
 import time
 import uuid
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from flask import Flask, Response, g, request
@@ -15,15 +15,18 @@ from flask import Flask, Response, g, request
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-log = structlog.get_logger("inkstone")
 
+def configure_logging(*, level: str, fmt: str, stream: TextIO | None = None) -> None:
+    """Render Inkstone's own events and every library's log records the same way.
 
-def configure_logging(*, level: str, fmt: str) -> None:
-    """Route structlog and the standard library through one renderer."""
+    Our events (one per request, so on the hot path) go straight through structlog's own
+    logger; records from the standard library (SQLAlchemy, Alembic, Celery, gunicorn) pass
+    through a ``ProcessorFormatter`` with the same processors. Both carry the request id.
+    """
+    stream = stream or sys.stderr
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
+        structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: Any = (
@@ -32,16 +35,16 @@ def configure_logging(*, level: str, fmt: str) -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -53,6 +56,7 @@ def configure_logging(*, level: str, fmt: str) -> None:
 def init_request_logging(app: Flask) -> None:
     """Bind a request id to every log line and echo it in ``X-Request-ID``."""
     log_requests = app.config.get("LOG_REQUESTS", True)
+    log = structlog.get_logger().bind()  # built now, from the configuration just set
 
     @app.before_request
     def _bind_request_id() -> None:
