@@ -68,6 +68,9 @@ class Article(TimestampMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     favorites_count: Mapped[int] = mapped_column(default=0)
+    # The display names of ``tags``, sorted, as a JSON array: pages show tags without a join.
+    # article_tags stays the truth for filtering; services keep both in step.
+    tag_names: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, passive_deletes=True)

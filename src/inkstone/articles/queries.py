@@ -1,22 +1,23 @@
 """Read side of articles: lists, feed and single articles as a viewer sees them.
 
 Every list costs a fixed number of queries whatever its length: one for the page (author
-columns joined), one for the page's tags, and, for a signed-in viewer, one each for favorites
-and follows. Totals come from counters kept by the services, never from a full-table COUNT,
-and the same counters pick the cheaper plan for a filtered page (see ``_should_walk``).
+columns and the article's cached tag names joined in) and, for a signed-in viewer, one each
+for favorites and follows. Totals come from counters kept by the services, never from a
+full-table COUNT, and the same counters pick the cheaper plan for a filtered page (see
+``_should_walk``).
 Pages are read as plain rows through statements built once, not as ORM objects: this is the
 hottest path of the site.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import BindParameter, Select, bindparam, exists, func, select
 
 from inkstone.articles.models import Article, Favorite, Tag, article_tags
@@ -29,8 +30,7 @@ from inkstone.profiles.models import Follow
 from inkstone.profiles.services import ProfileView, following_ids
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleView:
+class ArticleView(NamedTuple):
     """An article as one viewer sees it."""
 
     slug: str
@@ -53,8 +53,7 @@ class ArticlePage:
     total: int
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleRow:
+class ArticleRow(NamedTuple):
     """The columns a view needs: an article and its author's public fields."""
 
     id: int
@@ -68,6 +67,7 @@ class ArticleRow:
     username: str
     bio: str
     image: str | None
+    tag_names: str
     body: str | None = None
 
     @classmethod
@@ -86,26 +86,15 @@ class ArticleRow:
             u.username,
             u.bio,
             u.image,
+            a.tag_names,
             a.body,
         )
 
 
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_TAGS_OF = (
-    select(article_tags.c.article_id, Tag.name)
-    .join(Tag, Tag.id == article_tags.c.tag_id)
-    .where(article_tags.c.article_id.in_(_IDS))
-)
 _FAVORITED_AMONG = select(Favorite.article_id).where(
     Favorite.user_id == bindparam("viewer_id"), Favorite.article_id.in_(_IDS)
 )
-
-
-def _tags_by_article(ids: Sequence[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = defaultdict(list)
-    for article_id, name in reads.execute(_TAGS_OF, {"ids": list(ids)}):
-        out[article_id].append(name)
-    return {k: sorted(v, key=str.casefold) for k, v in out.items()}
 
 
 def _favorited_ids(viewer: User | None, ids: Sequence[int]) -> set[int]:
@@ -119,9 +108,7 @@ def present(rows: Sequence[ArticleRow], *, viewer: User | None) -> list[ArticleV
     """Return views of ``rows`` for ``viewer`` in a fixed number of queries."""
     if not rows:
         return []
-    ids = [r.id for r in rows]
-    tags = _tags_by_article(ids)
-    favorited = _favorited_ids(viewer, ids)
+    favorited = _favorited_ids(viewer, [r.id for r in rows])
     following = following_ids(viewer=viewer, among={r.author_id for r in rows})
     return [
         ArticleView(
@@ -129,7 +116,7 @@ def present(rows: Sequence[ArticleRow], *, viewer: User | None) -> list[ArticleV
             title=r.title,
             description=r.description,
             body=r.body,
-            tag_list=tags.get(r.id, []),
+            tag_list=orjson.loads(r.tag_names),
             created_at=r.created_at,
             updated_at=r.updated_at,
             favorited=r.id in favorited,
@@ -157,6 +144,7 @@ _PAGE_COLUMNS = (
     User.username,
     User.bio,
     User.image,
+    Article.tag_names,
 )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inkstone.articles.models import Article, Favorite, Tag
 from inkstone.articles.slugs import unique_slug
-from inkstone.articles.tags import get_or_create_tags, normalize_tags
+from inkstone.articles.tags import encode_names, get_or_create_tags, normalize_tags
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
 from inkstone.core import counters
@@ -59,6 +59,7 @@ def create_article(
         body=body,
         author=author,
         tags=tags,
+        tag_names=encode_names(tags),
     )
     db.session.add(article)
     db.session.flush()
@@ -98,6 +99,7 @@ def _replace_tags(article: Article, names: list[str]) -> None:
     _bump_tags([t for t in article.tags if t.id not in new_ids], -1)
     _bump_tags([t for t in new_tags if t.id not in old_ids], +1)
     article.tags = new_tags
+    article.tag_names = encode_names(new_tags)
 
 
 def delete_article(*, article: Article, actor: User) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,6 +24,11 @@ def normalize_tags(names: Iterable[str]) -> list[str]:
             seen.add(key)
             out.append(name)
     return out
+
+
+def encode_names(tags: Iterable[Tag]) -> str:
+    """Return the JSON array of tag names an article shows, sorted case-insensitively."""
+    return orjson.dumps(sorted((t.name for t in tags), key=str.casefold)).decode()
 
 
 def tag_key(name: str) -> str:

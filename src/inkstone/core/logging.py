@@ -32,7 +32,10 @@ def configure_logging(*, level: str, fmt: str, stream: TextIO | None = None) -> 
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        # plain tracebacks: rich's would print every frame's locals (secrets included)
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[*shared, renderer],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,8 +16,7 @@ from inkstone.extensions import db
 from inkstone.profiles.models import Follow
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileView:
+class ProfileView(NamedTuple):
     """A user as another user (the viewer) sees them."""
 
     username: str
