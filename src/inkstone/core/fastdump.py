@@ -18,58 +18,75 @@ Dumper = Callable[[Any], dict[str, Any]]
 _MISSING = object()
 
 
-def _getter(key: str) -> Callable[[Any], Any]:
-    def get(obj: Any) -> Any:
-        if isinstance(obj, dict):
-            return obj.get(key, _MISSING)
-        return getattr(obj, key, _MISSING)
-
-    return get
+def _expression(field: fields.Field[Any], namespace: dict[str, Any]) -> str:
+    """Return Python source turning the local ``v`` into ``field``'s JSON value."""
+    kind = type(field)
+    name = f"_f{len(namespace)}"
+    if isinstance(field, fields.Nested):
+        namespace[name] = compile_dumper(field.schema)
+        if field.schema.many or field.many:
+            return f"None if v is None else [{name}(x) for x in v]"
+        return f"None if v is None else {name}(v)"
+    if kind is fields.List:
+        inner = field.inner  # type: ignore[attr-defined]
+        if type(inner) is fields.String:
+            return "None if v is None else list(v)"
+        namespace[name] = _converter(inner)
+        return f"None if v is None else [{name}(x) for x in v]"
+    if kind is fields.String:
+        return "v if v is None or v.__class__ is str else str(v)"
+    if kind is fields.Integer:
+        return "v if v is None or v.__class__ is int else int(v)"
+    if kind is fields.Boolean:
+        return "v if v is None or v is True or v is False else bool(v)"
+    namespace[name] = _converter(field)
+    return f"{name}(v)"
 
 
 def _converter(field: fields.Field[Any]) -> Callable[[Any], Any]:
-    """Return a function turning an attribute value into its JSON value for ``field``."""
-    kind = type(field)
-    if isinstance(field, fields.Nested):
-        nested = field.schema
-        inner = compile_dumper(nested)
-        if nested.many or field.many:
-            return lambda v: None if v is None else [inner(x) for x in v]
-        return lambda v: None if v is None else inner(v)
-    if kind is fields.List:
-        item = _converter(field.inner)  # type: ignore[attr-defined]
-        if type(field.inner) is fields.String:  # type: ignore[attr-defined]
-            return lambda v: None if v is None else list(v)
-        return lambda v: None if v is None else [item(x) for x in v]
-    if kind is fields.String:
-        return lambda v: v if v is None or type(v) is str else str(v)
-    if kind is fields.Integer:
-        return lambda v: None if v is None else int(v)
-    if kind is fields.Boolean:
-        return lambda v: None if v is None else bool(v)
+    """Return a function converting one value as ``field`` would (marshmallow's own code)."""
+    if isinstance(field, fields.Nested | fields.List) or type(field) in _SIMPLE:
+        namespace: dict[str, Any] = {}
+        source = f"def convert(v):\n    return {_expression(field, namespace)}\n"
+        exec(source, namespace)  # source built from our own schema definitions
+        return namespace["convert"]  # type: ignore[no-any-return]
+    return lambda v: field._serialize(v, None, None)
 
-    def fallback(v: Any) -> Any:
-        return field._serialize(v, None, None)
 
-    return fallback
+_SIMPLE = (fields.String, fields.Integer, fields.Boolean)
 
 
 def compile_dumper(schema: Schema) -> Dumper:
-    """Return a function equivalent to ``schema.dump`` for a single object."""
-    plan = [
-        (field.data_key or name, _getter(field.attribute or name), _converter(field))
-        for name, field in schema.dump_fields.items()
-    ]
+    """Return a function equivalent to ``schema.dump`` for a single object.
 
-    def dump(obj: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, get, convert in plan:
-            value = get(obj)
-            if value is not _MISSING:
-                out[key] = convert(value)
-        return out
-
-    return dump
+    The function is generated source: one ``getattr`` (or ``dict.get``) per field, the
+    conversion inlined for strings, integers, booleans, lists and nested schemas, anything
+    else handed to the field's own ``_serialize``. Keys missing from the object are left
+    out, as marshmallow does.
+    """
+    namespace: dict[str, Any] = {"_MISSING": _MISSING}
+    from_dict: list[str] = []
+    from_object: list[str] = []
+    for name, field in schema.dump_fields.items():
+        key = field.data_key or name
+        attribute = field.attribute or name
+        expression = _expression(field, namespace)
+        store = f"        if v is not _MISSING: out[{key!r}] = {expression}"
+        from_dict += [f"        v = obj.get({attribute!r}, _MISSING)", store]
+        from_object += [f"        v = getattr(obj, {attribute!r}, _MISSING)", store]
+    source = "\n".join(
+        [
+            "def dump(obj):",
+            "    out = {}",
+            "    if obj.__class__ is dict:",
+            *(from_dict or ["        pass"]),
+            "    else:",
+            *(from_object or ["        pass"]),
+            "    return out",
+        ]
+    )
+    exec(source, namespace)  # source built from our own schema definitions
+    return namespace["dump"]  # type: ignore[no-any-return]
 
 
 class CompiledDumpMixin:

@@ -44,9 +44,10 @@ class InputSchema(Schema):
 
 def format_timestamp(value: datetime) -> str:
     """Return ISO 8601 UTC with milliseconds and ``Z``."""
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # "2026-01-02T03:04:05.678+00:00" -> "2026-01-02T03:04:05.678Z"
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 class Timestamp(fields.DateTime):
