@@ -1,0 +1,1 @@
+"""Load benchmarks for Inkstone: ``python -m bench`` (see README.md)."""

@@ -1,0 +1,205 @@
+"""Row generators for the benchmark dataset: plain dicts, deterministic for a given seed.
+
+Nothing here touches the database; ``dataset.py`` inserts what these functions yield and keeps
+the running totals they report.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from faker.providers.lorem.en_US import Provider as _Lorem
+
+WORDS: tuple[str, ...] = tuple(w for w in _Lorem.word_list if w.isascii() and len(w) > 1)
+SLUG_MAX = 80  # the app's readable slug part is at most 80 characters
+SPAN = timedelta(days=3 * 365)  # articles spread over three years
+TIE_CHANCE = 0.05  # this share of articles has the same created_at as the one before
+
+# ~50 tags, some mixed-case and some Chinese, as users would write them; most used first.
+TAGS: tuple[str, ...] = (
+    "python", "flask", "JavaScript", "databases", "PostgreSQL", "design", "writing", "travel",
+    "open source", "DevOps", "security", "books", "cooking", "music", "rust", "go", "SQLite",
+    "testing", "career", "productivity", "linux", "web", "APIs", "performance", "CSS", "react",
+    "machine learning", "data", "cloud", "docker", "kubernetes", "networking", "history",
+    "science", "photography", "gaming", "health", "finance", "startups", "education",
+    "编程", "生活", "旅行", "读书", "美食", "摄影", "随笔", "技术", "电影", "音乐",
+)  # fmt: skip
+# Zipf-like popularity: the first tag is on roughly a third of the articles.
+TAG_CUM_WEIGHTS: tuple[float, ...] = tuple(
+    itertools.accumulate(1 / (rank + 1) ** 0.9 for rank in range(len(TAGS)))
+)
+
+TAG_IDS = range(len(TAGS))
+
+READER_INDEX = 0  # follows exactly FOLLOWS_OF_READER authors: the feed benchmark's viewer
+WRITER_INDEX = 1  # favorites nothing at build time: the favorite benchmark's actor
+FOLLOWS_OF_READER = 20
+
+
+@dataclass
+class Totals:
+    """Denormalised counters accumulated while rows are generated (indexes are 0-based)."""
+
+    user_articles: list[int]
+    user_favorites: list[int]
+    tag_articles: list[int] = field(default_factory=lambda: [0] * len(TAGS))
+    articles: int = 0
+    article_tags: int = 0
+    favorites: int = 0
+
+
+def username(i: int) -> str:
+    """Return the username of user ``i``."""
+    return {READER_INDEX: "bench-reader", WRITER_INDEX: "bench-writer"}.get(i, f"author{i:06d}")
+
+
+def email(i: int) -> str:
+    """Return the email of user ``i``."""
+    return f"{username(i)}@bench.inkstone.test"
+
+
+def users(n: int, *, password_hash: str, start: datetime) -> Iterator[dict[str, object]]:
+    """Yield ``n`` active user rows (ids 1..n), all with the same password hash."""
+    rng = random.Random(1)
+    for i in range(n):
+        joined = start - timedelta(days=rng.randint(1, 365), seconds=rng.randint(0, 86_399))
+        yield {
+            "id": i + 1,
+            "username": username(i),
+            "email": email(i),
+            "password_hash": password_hash,
+            "bio": " ".join(rng.choices(WORDS, k=rng.randint(0, 12))).capitalize(),
+            "image": None,
+            "status": "active",
+            "articles_count": 0,
+            "favorites_count": 0,
+            "created_at": joined,
+            "updated_at": joined,
+        }
+
+
+def follows(n_users: int, *, when: datetime) -> Iterator[dict[str, object]]:
+    """Yield follow rows: the reader follows 20 authors, everyone else 15-25 others."""
+    rng = random.Random(2)
+    for i in range(n_users):
+        wanted = FOLLOWS_OF_READER if i == READER_INDEX else rng.randint(15, 25)
+        others = [j for j in range(n_users) if j != i]
+        for j in rng.sample(others, k=min(wanted, len(others))):
+            yield {"follower_id": i + 1, "followee_id": j + 1, "created_at": when}
+
+
+def tags(*, when: datetime) -> list[dict[str, object]]:
+    """Return the tag rows (ids 1..len(TAGS)); counts are set once articles exist."""
+    return [
+        {"id": i + 1, "name": name, "key": name.casefold(), "articles_count": 0, "created_at": when}
+        for i, name in enumerate(TAGS)
+    ]
+
+
+def _slug(words: list[str]) -> str:
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > SLUG_MAX:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug
+
+
+def _texts(rng: random.Random, count: int) -> list[str]:
+    """Return a pool of Markdown bodies (reused: bodies are payload, not keys)."""
+    pool = []
+    for _ in range(count):
+        paragraphs = [
+            " ".join(rng.choices(WORDS, k=rng.randint(20, 60))).capitalize() + "."
+            for _ in range(rng.randint(2, 6))
+        ]
+        heading = " ".join(rng.choices(WORDS, k=3)).capitalize()
+        pool.append(f"## {heading}\n\n" + "\n\n".join(paragraphs))
+    return pool
+
+
+class ArticleGenerator:
+    """Generate articles in id order (oldest first) with their tag links and favorites."""
+
+    def __init__(
+        self,
+        *,
+        n_articles: int,
+        n_users: int,
+        newest: datetime,
+        encode_tag_names: Callable[[list[str]], str] | None = None,
+        seed: int = 3,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.encode_tag_names = encode_tag_names
+        self.n_articles = n_articles
+        self.n_users = n_users
+        self.bodies = _texts(self.rng, 512)
+        self.totals = Totals(user_articles=[0] * n_users, user_favorites=[0] * n_users)
+        self.slugs: set[str] = set()
+        self.gap_ms = max(1, int(SPAN.total_seconds() * 1000 / max(n_articles, 1)))
+        self.clock = newest - timedelta(milliseconds=self.gap_ms * n_articles)
+        self.clock = self.clock.replace(microsecond=self.clock.microsecond // 1000 * 1000)
+        self.fans = [u for u in range(n_users) if u != WRITER_INDEX]
+
+    def _unique_slug(self, words: list[str]) -> str:
+        base = candidate = _slug(words)
+        while candidate in self.slugs or candidate == "feed":
+            suffix = "".join(self.rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=6))
+            candidate = f"{base}-{suffix}"
+        self.slugs.add(candidate)
+        return candidate
+
+    def batches(self, size: int) -> Iterator[tuple[list[dict[str, object]], ...]]:
+        """Yield (articles, article_tags, favorites) row lists of about ``size`` articles."""
+        rng, t = self.rng, self.totals
+        for first in range(1, self.n_articles + 1, size):
+            arts: list[dict[str, object]] = []
+            links: list[dict[str, object]] = []
+            favs: list[dict[str, object]] = []
+            for article_id in range(first, min(first + size, self.n_articles + 1)):
+                if rng.random() >= TIE_CHANCE:
+                    self.clock += timedelta(milliseconds=rng.randint(1, 2 * self.gap_ms))
+                words = rng.choices(WORDS, k=rng.randint(3, 9))
+                author = rng.randrange(self.n_users)
+                fans = rng.sample(self.fans, k=min(rng.randint(0, 6), len(self.fans)))
+                edited = self.clock + timedelta(hours=rng.randint(1, 48))
+                arts.append(
+                    {
+                        "id": article_id,
+                        "slug": self._unique_slug(words),
+                        "title": " ".join(words).capitalize(),
+                        "description": " ".join(rng.choices(WORDS, k=rng.randint(6, 16))),
+                        "body": rng.choice(self.bodies),
+                        "author_id": author + 1,
+                        "favorites_count": len(fans),
+                        "created_at": self.clock,
+                        "updated_at": edited if rng.random() < 0.1 else self.clock,
+                    }
+                )
+                t.user_articles[author] += 1
+                picked = rng.choices(TAG_IDS, cum_weights=TAG_CUM_WEIGHTS, k=rng.randint(1, 4))
+                for tag in set(picked):
+                    links.append({"article_id": article_id, "tag_id": tag + 1})
+                    t.tag_articles[tag] += 1
+                if self.encode_tag_names is not None:
+                    arts[-1]["tag_names"] = self.encode_tag_names([TAGS[i] for i in set(picked)])
+                for fan in fans:
+                    favs.append(
+                        {"user_id": fan + 1, "article_id": article_id, "created_at": edited}
+                    )
+                    t.user_favorites[fan] += 1
+            t.articles += len(arts)
+            t.article_tags += len(links)
+            t.favorites += len(favs)
+            yield arts, links, favs
+
+
+def newest_time() -> datetime:
+    """Return the creation time of the newest article: a minute ago, to the millisecond."""
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
