@@ -118,8 +118,8 @@ def test_replacing_tags_moves_the_counts(make_user):
     db.session.commit()
     counts = dict(db.session.execute(select(Tag.name, Tag.articles_count)).all())
     assert counts == {"one": 0, "two": 1, "three": 1}
-    # unused tags are not listed; equal counts keep the older tag first
-    assert queries.popular_tags() == ["two", "three"]
+    # unused tags are not listed; equal counts put the newer tag first
+    assert queries.popular_tags() == ["three", "two"]
 
 
 # --------------------------------------------------------------------------- permissions

@@ -34,7 +34,8 @@ class Tag(Base):
     __table_args__ = (
         CheckConstraint(f"length(name) BETWEEN 1 AND {TAG_MAX}", name="name_length"),
         CheckConstraint("articles_count >= 0", name="articles_count_positive"),
-        Index("ix_tags_articles_count_name", "articles_count", "name"),
+        # The tag cloud (most used first, ties newest first) is read backwards off this index.
+        Index("ix_tags_popularity", "articles_count", "id", "name"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

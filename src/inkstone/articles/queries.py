@@ -104,12 +104,19 @@ def _favorited_ids(viewer: User | None, ids: Sequence[int]) -> set[int]:
     return set(reads.scalars(_FAVORITED_AMONG, params))
 
 
-def present(rows: Sequence[ArticleRow], *, viewer: User | None) -> list[ArticleView]:
-    """Return views of ``rows`` for ``viewer`` in a fixed number of queries."""
+def present(
+    rows: Sequence[ArticleRow], *, viewer: User | None, all_followed: bool = False
+) -> list[ArticleView]:
+    """Return views of ``rows`` for ``viewer`` in a fixed number of queries.
+
+    ``all_followed`` says the viewer follows every author of ``rows`` (the feed), so the
+    follow look-up is skipped.
+    """
     if not rows:
         return []
     favorited = _favorited_ids(viewer, [r.id for r in rows])
-    following = following_ids(viewer=viewer, among={r.author_id for r in rows})
+    authors = {r.author_id for r in rows}
+    following = authors if all_followed else following_ids(viewer=viewer, among=authors)
     return [
         ArticleView(
             slug=r.slug,
@@ -309,13 +316,14 @@ def feed(*, viewer: User, page: PageRequest) -> ArticlePage:
     params = {"viewer_id": viewer.id}
     total = int(reads.scalar(_FEED_TOTAL, params) or 0)
     rows = _rows(params, page, feed=True, walk=_should_walk(matching=total, page=page))
-    return ArticlePage(articles=present(rows, viewer=viewer), total=total)
+    return ArticlePage(articles=present(rows, viewer=viewer, all_followed=True), total=total)
 
 
 _POPULAR_TAGS = (
     select(Tag.name)
     .where(Tag.articles_count > 0)
-    .order_by(Tag.articles_count.desc(), Tag.id)  # ties: oldest tag first, on every database
+    # ties: newest tag first, the same on every database; ix_tags_popularity read backwards
+    .order_by(Tag.articles_count.desc(), Tag.id.desc())
     .limit(bindparam("limit"))
 )
 

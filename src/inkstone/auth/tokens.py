@@ -8,9 +8,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import jwt as pyjwt
-from flask import Flask, g, request
-from flask_jwt_extended import create_access_token, decode_token
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask import Flask, current_app, g, request
+from flask_jwt_extended import create_access_token
 
 from inkstone.auth.models import User
 from inkstone.auth.permissions import user_scopes
@@ -37,16 +36,34 @@ def issue_token(user: User) -> str:
     return token
 
 
+def _decode(token: str) -> dict[str, Any]:
+    """Verify a token we issued (signature, algorithm, expiry) and return its claims.
+
+    One PyJWT call with flask-jwt-extended's settings: its own ``decode_token`` parses the
+    token three times, a third of an authenticated request's cost.
+    """
+    config = current_app.config
+    claims: dict[str, Any] = pyjwt.decode(
+        token,
+        config["JWT_SECRET_KEY"],
+        algorithms=config["JWT_DECODE_ALGORITHMS"],
+        options={"require": ["exp", "iat", "sub"]},
+    )
+    if claims.get("type") != "access":
+        raise pyjwt.InvalidTokenError("not an access token")
+    return claims
+
+
 def _user_from_header(header: str) -> User:
     match = _HEADER.match(header)
     if match is None:
         raise Unauthorized("expected 'Authorization: Token <jwt>'", field="token")
     try:
-        claims = decode_token(match.group(1))
+        claims = _decode(match.group(1))
         user_id = int(claims["sub"])
     except pyjwt.ExpiredSignatureError as exc:
         raise Unauthorized("token has expired", field="token") from exc
-    except (pyjwt.PyJWTError, JWTExtendedException, KeyError, TypeError, ValueError) as exc:
+    except (pyjwt.PyJWTError, KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("token is invalid", field="token") from exc
     user = get_user(user_id=user_id) if 0 < user_id < 2**63 else None
     if user is None or user.status not in SIGN_IN_STATUSES:
