@@ -7,7 +7,10 @@ worker_class = "gthread"
 # Embedded mode keeps one process (in-memory rate limits are per process); scale with
 # WEB_CONCURRENCY once limits and sessions live in Redis.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Two threads per (CPU-pinned) worker: the GIL runs one at a time, and more threads only queue
+# inside the process, raising tail latency (bench/: p99 of the article list 32 ms with 2,
+# 52 ms with 4, at the same throughput). Requests are short; slow work goes to Celery.
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
 accesslog = None  # the app logs one structured line per request, with its request id
