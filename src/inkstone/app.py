@@ -92,6 +92,7 @@ def init_http(app: APIFlask) -> None:
         allow_headers=["Authorization", "Content-Type", "X-Requested-With", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
         max_age=600,
+        always_send=False,  # browsers send Origin on every cross-origin request
     )
     app.wsgi_app = ApiAliasMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     app.before_request(refuse_nul_in_path)
