@@ -44,7 +44,8 @@ def _database_url(tmp: Path) -> str:
     )
 
 
-def _reset_pg_schema(url: str) -> None:
+def _pg_schema(url: str, *, recreate: bool) -> None:
+    """Drop the contract tests' schema, and create it afresh when ``recreate``."""
     admin_url = (
         sa.make_url(url).set(drivername="postgresql+psycopg").difference_update_query(["options"])
     )
@@ -52,19 +53,8 @@ def _reset_pg_schema(url: str) -> None:
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-            conn.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
-    finally:
-        engine.dispose()
-
-
-def _drop_pg_schema(url: str) -> None:
-    admin_url = (
-        sa.make_url(url).set(drivername="postgresql+psycopg").difference_update_query(["options"])
-    )
-    engine = sa.create_engine(admin_url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            if recreate:
+                conn.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
     finally:
         engine.dispose()
 
@@ -76,7 +66,7 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[APIFlask]
     url = _database_url(tmp)
     is_pg = url.startswith("postgres")
     if is_pg:
-        _reset_pg_schema(url)
+        _pg_schema(url, recreate=True)
     app = create_app(
         {
             "ENV": "testing",
@@ -99,7 +89,7 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[APIFlask]
         db.session.remove()
         db.engine.dispose()
     if is_pg:
-        _drop_pg_schema(url)
+        _pg_schema(url, recreate=False)
 
 
 @pytest.fixture(scope="session")
