@@ -148,7 +148,9 @@ def test_body_over_the_limit_is_413_json(app, client):
     )
     assert response.status_code == 413
     assert response.mimetype == "application/json"
-    assert list(response.json) == ["errors"]
+    assert response.json == {
+        "errors": {"body": [f"request body is larger than the limit of {limit} bytes"]}
+    }
 
 
 def test_body_at_the_limit_is_read(app, client):

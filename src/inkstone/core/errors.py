@@ -135,6 +135,9 @@ def register_error_handlers(app: APIFlask) -> None:
         if is_api_request():
             headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
             message = error.description or error.name
+            if code == 413:
+                limit = app.config["MAX_CONTENT_LENGTH"]
+                message = f"request body is larger than the limit of {limit} bytes"
             return app.error_callback(HTTPError(code, message=message, headers=headers))
         return _html_error(code, error.description or error.name)
 
