@@ -116,14 +116,14 @@ def register_blueprints(app: APIFlask) -> None:
     """Mount the site and the API."""
     from inkstone.articles.api import bp as articles_api
     from inkstone.auth.api import bp as auth_api
-    from inkstone.core.openapi import API_PREFIX, strip_api_prefix
+    from inkstone.core.openapi import API_PREFIX, finish_spec
     from inkstone.core.openapi import bp as openapi_bp
     from inkstone.profiles.api import bp as profiles_api
     from inkstone.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(openapi_bp, url_prefix=API_PREFIX)
-    app.spec_processor(strip_api_prefix)
+    app.spec_processor(finish_spec)
     for api_bp in (auth_api, profiles_api, articles_api):
         app.register_blueprint(api_bp, url_prefix=API_PREFIX)
 

@@ -55,12 +55,29 @@ def spec() -> Response:
     return response
 
 
-def strip_api_prefix(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
-    """List paths relative to the ``/api/v1`` server, as the RealWorld description does."""
+def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
+    """Adjust the generated spec: declared tags, paths relative to the ``/api/v1`` server."""
     if isinstance(spec, str):  # only the YAML rendering arrives as text; we serve JSON
         return spec
+    _declare_operation_tags(spec)
+    _strip_api_prefix(spec)
+    return spec
+
+
+def _declare_operation_tags(spec: dict[str, Any]) -> None:
+    """List tags set on single operations (Favorites, Comments, Tags) beside blueprint tags."""
+    declared = {tag["name"] for tag in spec.get("tags", [])}
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            for name in operation.get("tags", []) if isinstance(operation, dict) else []:
+                if name not in declared:
+                    spec.setdefault("tags", []).append({"name": name})
+                    declared.add(name)
+
+
+def _strip_api_prefix(spec: dict[str, Any]) -> None:
+    """List paths relative to the ``/api/v1`` server, as the RealWorld description does."""
     spec["paths"] = {
         (path[len(API_PREFIX) :] or "/") if path.startswith(API_PREFIX) else path: item
         for path, item in spec.get("paths", {}).items()
     }
-    return spec
