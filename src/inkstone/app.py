@@ -72,11 +72,9 @@ def init_database(app: APIFlask) -> None:
 
 def init_auth(app: APIFlask) -> None:
     """Bind JWT handling and the rate limiter."""
-    from inkstone.auth.tokens import init_tokens
     from inkstone.extensions import jwt, limiter
 
     jwt.init_app(app)
-    init_tokens(app)
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     limiter.init_app(app)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from inkstone.articles import queries, services
-from inkstone.articles.models import Article
-from inkstone.articles.tags import find_tag
+from inkstone.articles.models import Article, Tag
 from inkstone.auth.models import User
 from inkstone.core import counters
 from inkstone.core.db import utcnow
@@ -46,6 +45,10 @@ def library(make_user):
     return reader
 
 
+def _tag_id(key):
+    return db.session.scalar(select(Tag.id).where(Tag.key == key))
+
+
 def _slugs(params, page, **shape):
     return [row.slug for row in queries._rows(params, page, **shape)]
 
@@ -55,8 +58,8 @@ def _slugs(params, page, **shape):
 def test_walking_and_sorting_return_the_same_pages(library, offset, limit):
     page = PageRequest(limit=limit, offset=offset)
     cases = [
-        ({"tag_id": find_tag("common").id}, {"tag": True}),
-        ({"tag_id": find_tag("rare").id}, {"tag": True}),
+        ({"tag_id": _tag_id("common")}, {"tag": True}),
+        ({"tag_id": _tag_id("rare")}, {"tag": True}),
         ({"fan_id": library.id}, {"fan": True}),
         ({"viewer_id": library.id}, {"feed": True}),
     ]

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inkstone.articles.models import Article, Favorite, Tag
 from inkstone.articles.slugs import unique_slug
@@ -17,6 +15,7 @@ from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
 from inkstone.core import counters
 from inkstone.core.db import utcnow
 from inkstone.core.errors import NotFound
+from inkstone.core.writes import insert_ignoring_conflicts
 from inkstone.extensions import db
 
 
@@ -120,12 +119,7 @@ def delete_article(*, article: Article, actor: User) -> None:
 
 def favorite(*, article: Article, user: User) -> bool:
     """Mark ``article`` as a favorite of ``user``; return whether it was new."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Favorite).values(user_id=user.id, article_id=article.id)
-    # SQLAlchemy only keeps an INSERT's rowcount when asked (psycopg otherwise reports -1).
-    stmt = stmt.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-    added: bool = db.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+    added = insert_ignoring_conflicts(Favorite, {"user_id": user.id, "article_id": article.id}) == 1
     if added:
         _bump_favorites(article, user, +1)
     return added

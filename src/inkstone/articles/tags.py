@@ -6,10 +6,9 @@ from collections.abc import Iterable
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inkstone.articles.models import Tag
+from inkstone.core.writes import insert_ignoring_conflicts
 from inkstone.extensions import db
 
 
@@ -36,25 +35,16 @@ def tag_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def find_tag(name: str) -> Tag | None:
-    """Return the tag matching ``name`` case-insensitively, or ``None``."""
-    return db.session.scalar(select(Tag).where(Tag.key == tag_key(name)))
-
-
 def get_or_create_tags(names: list[str]) -> list[Tag]:
     """Return Tag rows for normalised ``names``, creating missing ones race-safely."""
     if not names:
         return []
     keys = {tag_key(n): n for n in names}
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     existing = {t.key for t in db.session.scalars(select(Tag).where(Tag.key.in_(keys)))}
     missing = [
         {"key": k, "name": n, "articles_count": 0} for k, n in keys.items() if k not in existing
     ]
     if missing:
-        db.session.execute(
-            insert(Tag).values(missing).on_conflict_do_nothing(index_elements=["key"])
-        )
+        insert_ignoring_conflicts(Tag, missing, index_elements=["key"])
     by_key = {t.key: t for t in db.session.scalars(select(Tag).where(Tag.key.in_(keys)))}
     return [by_key[tag_key(n)] for n in names]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import StrEnum
-from functools import wraps
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
 from inkstone.auth.models import RoleName, User
 from inkstone.core.errors import PermissionDenied
@@ -89,22 +88,3 @@ def ensure_scope(user: User, scope: Scope) -> None:
     """Raise ``PermissionDenied`` unless ``user`` holds ``scope``."""
     if not has_scope(user, scope):
         raise PermissionDenied(f"this needs the {scope.value} permission", field="scope")
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def require_scope(scope: Scope, current_user: Callable[[], User | None]) -> Callable[[F], F]:
-    """Refuse the view with 403 unless the signed-in user holds ``scope``."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user = current_user()
-            if user is None or not has_scope(user, scope):
-                raise PermissionDenied(f"this needs the {scope.value} permission", field="scope")
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator

@@ -124,11 +124,3 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
         user.image = changes["image"] or None
     _flush_unique()
     return user
-
-
-def set_roles(*, user: User, roles: list[RoleName]) -> User:
-    """Replace a user's roles."""
-    rows = db.session.scalars(select(Role).where(Role.name.in_([r.value for r in roles]))).all()
-    user.roles = list(rows)
-    db.session.flush()
-    return user

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import jwt as pyjwt
-from flask import Flask, current_app, g, request
+from flask import current_app, g, request
 from flask_jwt_extended import create_access_token
 
 from inkstone.auth.models import User
@@ -22,11 +22,6 @@ _HEADER = re.compile(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def init_tokens(app: Flask) -> None:
-    """Nothing is read from the request by flask-jwt-extended itself; we parse the header."""
-    app.config.setdefault("JWT_IDENTITY_CLAIM", "sub")
 
 
 def issue_token(user: User) -> str:

@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inkstone.auth.models import User
 from inkstone.core import reads
 from inkstone.core.errors import Invalid
+from inkstone.core.writes import insert_ignoring_conflicts
 from inkstone.extensions import db
 from inkstone.profiles.models import Follow
 
@@ -53,10 +52,7 @@ def follow(*, follower: User, followee: User) -> ProfileView:
     """Make ``follower`` follow ``followee`` (idempotent)."""
     if follower.id == followee.id:
         raise Invalid("you cannot follow yourself", field="username")
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Follow).values(follower_id=follower.id, followee_id=followee.id)
-    db.session.execute(stmt.on_conflict_do_nothing())
+    insert_ignoring_conflicts(Follow, {"follower_id": follower.id, "followee_id": followee.id})
     return ProfileView.of(followee, following=True)
 
 
