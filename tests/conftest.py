@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import os
+import re
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -357,13 +358,19 @@ def make_article(app: Flask, db: Any) -> Callable[..., Article]:
         tag_list: list[str] | None = None,
         description: str = "A description",
         body: str = "The body of the article.",
+        published: bool = True,
     ) -> Article:
         title = title or f"Article {next(_sequence)}"
         with _context(app):
             writer = _db.session.get(User, author.id)
             assert writer is not None
             article = article_services.create_article(
-                author=writer, title=title, description=description, body=body, tag_list=tag_list
+                author=writer,
+                title=title,
+                description=description,
+                body=body,
+                tag_list=tag_list,
+                published=published,
             )
             _db.session.commit()
             _db.session.refresh(article)
@@ -371,6 +378,31 @@ def make_article(app: Flask, db: Any) -> Callable[..., Article]:
         return article
 
     return make
+
+
+# --------------------------------------------------------------------------- the web site
+
+_CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """Return the CSRF token of ``client``'s session, read from a page as a browser would."""
+    page = client.get(path)
+    match = _CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+@pytest.fixture
+def sign_in(app: Flask) -> Callable[[FlaskClient, User], None]:
+    """Return a function that signs ``user`` in on ``client``'s web session."""
+
+    def login(client: FlaskClient, user: User) -> None:
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+
+    return login
 
 
 # --------------------------------------------------------------------------- SQL counting

@@ -30,6 +30,7 @@ APP_TABLES = {
     "tags",
     "article_tags",
     "favorites",
+    "guestbook_messages",
     "comments",
     "counters",
 }

@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_json(app)
     init_database(app)
     init_auth(app)
+    init_web(app)
     init_http(app)
     init_celery(app)
     register_errors(app)
@@ -71,12 +72,21 @@ def init_database(app: APIFlask) -> None:
 
 
 def init_auth(app: APIFlask) -> None:
-    """Bind JWT handling and the rate limiter."""
+    """Bind JWT handling, web sign-in and the rate limiter."""
+    from inkstone.auth.signin import init_login
     from inkstone.extensions import jwt, limiter
 
     jwt.init_app(app)
+    init_login(app)
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     limiter.init_app(app)
+
+
+def init_web(app: APIFlask) -> None:
+    """Bind CSRF, languages and time zones, Bootstrap, template filters and assets."""
+    from inkstone.web.site import init_web as bind_web
+
+    bind_web(app)
 
 
 def init_http(app: APIFlask) -> None:
@@ -111,17 +121,25 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    """Mount the site and the API."""
+    """Mount the site and the API (token-authenticated, so exempt from CSRF)."""
     from inkstone.articles.api import bp as articles_api
+    from inkstone.articles.feeds import bp as feeds_bp
+    from inkstone.articles.views import bp as articles_bp
     from inkstone.auth.api import bp as auth_api
+    from inkstone.auth.views import bp as auth_bp
     from inkstone.core.openapi import API_PREFIX, finish_spec
     from inkstone.core.openapi import bp as openapi_bp
+    from inkstone.extensions import csrf
+    from inkstone.guestbook.views import bp as guestbook_bp
     from inkstone.profiles.api import bp as profiles_api
     from inkstone.web.views import bp as web_bp
 
-    app.register_blueprint(web_bp)
+    for site_bp in (web_bp, auth_bp, articles_bp, guestbook_bp, feeds_bp):
+        app.register_blueprint(site_bp)
     app.register_blueprint(openapi_bp, url_prefix=API_PREFIX)
     app.spec_processor(finish_spec)
+    for api_bp in (openapi_bp, auth_api, profiles_api, articles_api):
+        csrf.exempt(api_bp)
     for api_bp in (auth_api, profiles_api, articles_api):
         app.register_blueprint(api_bp, url_prefix=API_PREFIX)
 

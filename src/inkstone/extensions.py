@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 
 from inkstone.core.db import Base
 
@@ -15,6 +19,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()
+login = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+bootstrap = Bootstrap5()
 
 
 class RouteLimiter(Limiter):

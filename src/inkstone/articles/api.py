@@ -30,6 +30,13 @@ def _page(query: dict[str, Any]) -> PageRequest:
     return PageRequest.clamp(limit=query.get("limit"), offset=query.get("offset"))
 
 
+def _article_out(view: queries.ArticleView) -> dict[str, Any]:
+    """Wrap one article; a draft also says ``"published": false`` (see ``ArticleFieldsOut``)."""
+    if view.published:
+        return {"article": view}
+    return {"article": {**view._asdict(), "draft_published": False}}
+
+
 def _list_out(page: queries.ArticlePage) -> dict[str, Any]:
     return {"articles": page.articles, "articles_count": page.total}
 
@@ -74,7 +81,7 @@ def create_article(body: dict[str, Any]) -> dict[str, Any]:
     """Create an article"""
     article = services.create_article(author=signed_in_user(), **body["article"])
     db.session.commit()
-    return {"article": queries.present_one(article, viewer=signed_in_user())}
+    return _article_out(queries.present_one(article, viewer=signed_in_user()))
 
 
 @bp.get("/articles/<slug>")
@@ -83,7 +90,7 @@ def create_article(body: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(responses=[404], operation_id="GetArticle")
 def get_article(slug: str) -> dict[str, Any]:
     """Get an article"""
-    return {"article": queries.article_view(slug=slug, viewer=current_user())}
+    return _article_out(queries.article_view(slug=slug, viewer=current_user()))
 
 
 @bp.put("/articles/<slug>")
@@ -96,10 +103,10 @@ def update_article(slug: str, body: dict[str, Any]) -> dict[str, Any]:
 
     Send only the fields to change. A new title gives the article a new slug.
     """
-    article = services.get_article(slug=slug)
+    article = services.get_article(slug=slug, viewer=signed_in_user())
     services.update_article(article=article, actor=signed_in_user(), changes=body["article"])
     db.session.commit()
-    return {"article": queries.present_one(article, viewer=signed_in_user())}
+    return _article_out(queries.present_one(article, viewer=signed_in_user()))
 
 
 @bp.delete("/articles/<slug>")
@@ -108,7 +115,9 @@ def update_article(slug: str, body: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(responses=[403, 404], operation_id="DeleteArticle")
 def delete_article(slug: str) -> tuple[str, int]:
     """Delete an article"""
-    services.delete_article(article=services.get_article(slug=slug), actor=signed_in_user())
+    services.delete_article(
+        article=services.get_article(slug=slug, viewer=signed_in_user()), actor=signed_in_user()
+    )
     db.session.commit()
     return "", 204
 
@@ -119,10 +128,10 @@ def delete_article(slug: str) -> tuple[str, int]:
 @bp.doc(tags=["Favorites"], responses=[404, 413], operation_id="CreateArticleFavorite")
 def favorite(slug: str) -> dict[str, Any]:
     """Favorite an article"""
-    article = services.get_article(slug=slug)
+    article = services.get_article(slug=slug, viewer=signed_in_user())
     services.favorite(article=article, user=signed_in_user())
     db.session.commit()
-    return {"article": queries.present_one(article, viewer=signed_in_user())}
+    return _article_out(queries.present_one(article, viewer=signed_in_user()))
 
 
 @bp.delete("/articles/<slug>/favorite")
@@ -131,10 +140,10 @@ def favorite(slug: str) -> dict[str, Any]:
 @bp.doc(tags=["Favorites"], responses=[404], operation_id="DeleteArticleFavorite")
 def unfavorite(slug: str) -> dict[str, Any]:
     """Unfavorite an article"""
-    article = services.get_article(slug=slug)
+    article = services.get_article(slug=slug, viewer=signed_in_user())
     services.unfavorite(article=article, user=signed_in_user())
     db.session.commit()
-    return {"article": queries.present_one(article, viewer=signed_in_user())}
+    return _article_out(queries.present_one(article, viewer=signed_in_user()))
 
 
 @bp.get("/articles/<slug>/comments")
@@ -143,8 +152,9 @@ def unfavorite(slug: str) -> dict[str, Any]:
 @bp.doc(tags=["Comments"], responses=[404], operation_id="GetArticleComments")
 def list_comments(slug: str) -> dict[str, Any]:
     """Get comments for an article"""
-    article = services.get_article(slug=slug)
-    return {"comments": comments.list_comments(article=article, viewer=current_user())}
+    viewer = current_user()
+    article = services.get_article(slug=slug, viewer=viewer)
+    return {"comments": comments.list_comments(article=article, viewer=viewer)}
 
 
 @bp.post("/articles/<slug>/comments")
@@ -154,7 +164,7 @@ def list_comments(slug: str) -> dict[str, Any]:
 @bp.doc(tags=["Comments"], responses=[403, 404, 413], operation_id="CreateArticleComment")
 def add_comment(slug: str, body: dict[str, Any]) -> dict[str, Any]:
     """Create a comment for an article"""
-    article = services.get_article(slug=slug)
+    article = services.get_article(slug=slug, viewer=signed_in_user())
     comment = comments.add_comment(
         article=article, author=signed_in_user(), body=body["comment"]["body"]
     )
@@ -168,7 +178,7 @@ def add_comment(slug: str, body: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(tags=["Comments"], responses=[403, 404], operation_id="DeleteArticleComment")
 def delete_comment(slug: str, comment_id: int) -> tuple[str, int]:
     """Delete a comment for an article"""
-    article = services.get_article(slug=slug)
+    article = services.get_article(slug=slug, viewer=signed_in_user())
     comments.delete_comment(article=article, comment_id=comment_id, actor=signed_in_user())
     db.session.commit()
     return "", 204

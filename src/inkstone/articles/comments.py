@@ -53,6 +53,8 @@ def list_comments(*, article: Article, viewer: User | None) -> list[CommentView]
 def add_comment(*, article: Article, author: User, body: str) -> CommentView:
     """Add ``author``'s comment under ``article``."""
     ensure_scope(author, Scope.COMMENTS_WRITE)
+    if not article.published:
+        raise Invalid("a draft can't be commented on", field="article")
     if not body.strip():
         raise Invalid("can't be blank", field="body")
     comment = Comment(article_id=article.id, author=author, body=body.strip())

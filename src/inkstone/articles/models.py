@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inkstone.auth.models import User
@@ -72,6 +72,12 @@ class Article(TimestampMixin, Base):
     # The display names of ``tags``, sorted, as a JSON array: pages show tags without a join.
     # article_tags stays the truth for filtering; services keep both in step.
     tag_names: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    # A draft (False) is seen by its author only: no list, feed, tag count or counter has it.
+    published: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # ``body`` rendered to sanitised HTML when written, and the renderer version that did it:
+    # pages never render Markdown on a read unless the renderer has changed since.
+    body_html: Mapped[str | None] = mapped_column(Text, default=None)
+    body_html_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, passive_deletes=True)

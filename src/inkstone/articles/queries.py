@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import orjson
 from sqlalchemy import BindParameter, Select, bindparam, exists, func, select
 
+from inkstone.articles import markdown
 from inkstone.articles.models import Article, Favorite, Tag, article_tags
 from inkstone.articles.tags import tag_key
 from inkstone.auth.models import User
@@ -43,6 +44,8 @@ class ArticleView(NamedTuple):
     favorited: bool
     favorites_count: int
     author: ProfileView
+    published: bool = True
+    body_html: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,9 @@ class ArticleRow(NamedTuple):
     image: str | None
     tag_names: str
     body: str | None = None
+    published: bool = True
+    body_html: str | None = None
+    body_html_version: int = 0
 
     @classmethod
     def of(cls, article: Article) -> ArticleRow:
@@ -88,6 +94,9 @@ class ArticleRow(NamedTuple):
             u.image,
             a.tag_names,
             a.body,
+            a.published,
+            a.body_html,
+            a.body_html_version,
         )
 
 
@@ -129,9 +138,20 @@ def present(
             favorited=r.id in favorited,
             favorites_count=r.favorites_count,
             author=ProfileView(r.username, r.bio, r.image, r.author_id in following),
+            published=r.published,
+            body_html=_body_html(r),
         )
         for r in rows
     ]
+
+
+def _body_html(row: ArticleRow) -> str | None:
+    """Return the stored HTML of a full row, rendered again if an older renderer stored it."""
+    if row.body is None:
+        return None
+    if row.body_html is not None and row.body_html_version == markdown.RENDER_VERSION:
+        return row.body_html
+    return markdown.render(row.body)
 
 
 def present_one(article: Article, *, viewer: User | None) -> ArticleView:
@@ -156,18 +176,28 @@ _PAGE_COLUMNS = (
 
 
 _ARTICLE_BY_SLUG = (
-    select(*_PAGE_COLUMNS, Article.body)
+    select(
+        *_PAGE_COLUMNS,
+        Article.body,
+        Article.published,
+        Article.body_html,
+        Article.body_html_version,
+    )
     .join(User, User.id == Article.author_id)
     .where(Article.slug == bindparam("slug"))
 )
 
 
 def article_view(*, slug: str, viewer: User | None) -> ArticleView:
-    """Return the article with this slug as ``viewer`` sees it, or raise ``NotFound``."""
-    row = reads.execute(_ARTICLE_BY_SLUG, {"slug": slug}).first()
-    if row is None:
+    """Return the article with this slug as ``viewer`` sees it, or raise ``NotFound``.
+
+    A draft is found by its author only.
+    """
+    found = reads.execute(_ARTICLE_BY_SLUG, {"slug": slug}).first()
+    row = ArticleRow(*found) if found is not None else None
+    if row is None or not (row.published or (viewer is not None and viewer.id == row.author_id)):
         raise NotFound("article not found", field="slug")
-    return present([ArticleRow(*row)], viewer=viewer)[0]
+    return present([row], viewer=viewer)[0]
 
 
 @cache
@@ -178,14 +208,20 @@ def _page_statement(
     fan: bool = False,
     feed: bool = False,
     walk: bool = False,
+    drafts: bool = False,
 ) -> Select[*tuple[Any, ...]]:
     """Build (once per shape) the page query, parameterised by bind values.
 
     ``walk=False`` drives the query from the filter's own index and sorts what it finds;
     ``walk=True`` walks the ``(created_at, id)`` index newest first and tests each article
     against the filter, stopping at the page's end. See ``_should_walk`` for the choice.
+    Pages hold published articles, or only drafts with ``drafts=True`` (an author's own).
     """
-    query = select(*_PAGE_COLUMNS).join(User, User.id == Article.author_id)
+    query = (
+        select(*_PAGE_COLUMNS)
+        .join(User, User.id == Article.author_id)
+        .where(Article.published == (not drafts))
+    )
     if tag:
         if walk:
             query = query.where(
@@ -317,6 +353,14 @@ def feed(*, viewer: User, page: PageRequest) -> ArticlePage:
     total = int(reads.scalar(_FEED_TOTAL, params) or 0)
     rows = _rows(params, page, feed=True, walk=_should_walk(matching=total, page=page))
     return ArticlePage(articles=present(rows, viewer=viewer, all_followed=True), total=total)
+
+
+def drafts(*, author: User, page: PageRequest) -> ArticlePage:
+    """Return ``author``'s drafts, newest first: a page only they are shown."""
+    params = {"author_id": author.id}
+    rows = _rows(params, page, author=True, drafts=True)
+    total = _count(params, author=True, drafts=True)
+    return ArticlePage(articles=present(rows, viewer=author), total=total)
 
 
 _POPULAR_TAGS = (

@@ -26,11 +26,20 @@ _tag_list = List(
 )
 
 
+_published = Boolean(
+    metadata={
+        "description": "Inkstone extension: `false` keeps the article a draft, seen by its "
+        "author only; `true` publishes it. Clients that leave it out publish."
+    }
+)
+
+
 class ArticleFields(InputSchema):
     title = String(required=True, validate=Length(1, TITLE_MAX))
     description = String(required=True, validate=Length(0, DESCRIPTION_MAX))
     body = String(required=True, validate=Length(1, BODY_MAX))
     tag_list = _tag_list
+    published = _published
 
 
 class ArticleIn(InputSchema):
@@ -42,6 +51,7 @@ class ArticleUpdateFields(InputSchema):
     description = String(validate=Length(0, DESCRIPTION_MAX))
     body = String(validate=Length(1, BODY_MAX))
     tag_list = _tag_list
+    published = _published
 
 
 class ArticleUpdate(InputSchema):
@@ -71,6 +81,11 @@ class ArticleSummaryFields(Schema):
 
 class ArticleFieldsOut(ArticleSummaryFields):
     body = String(required=True)
+    # Left out for published articles, so RealWorld clients see exactly RealWorld's shape.
+    published = Boolean(
+        attribute="draft_published",
+        metadata={"description": "Inkstone extension: present, and `false`, on drafts only."},
+    )
 
 
 class ArticleOut(OutputSchema):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from inkstone.articles import markdown
 from inkstone.articles.models import Article, Favorite, Tag
 from inkstone.articles.slugs import unique_slug
 from inkstone.articles.tags import encode_names, get_or_create_tags, normalize_tags
@@ -14,17 +15,25 @@ from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
 from inkstone.core import counters
 from inkstone.core.db import utcnow
-from inkstone.core.errors import NotFound
+from inkstone.core.errors import Invalid, NotFound
 from inkstone.core.writes import insert_ignoring_conflicts
 from inkstone.extensions import db
 
 
-def get_article(*, slug: str) -> Article:
-    """Return the article with this slug or raise ``NotFound``."""
+def get_article(*, slug: str, viewer: User | None) -> Article:
+    """Return the article with this slug as ``viewer`` may see it, or raise ``NotFound``.
+
+    A draft exists for its author only; to anyone else it is not found.
+    """
     article = db.session.scalar(select(Article).where(Article.slug == slug))
-    if article is None:
+    if article is None or not can_see(article, viewer):
         raise NotFound("article not found", field="slug")
     return article
+
+
+def can_see(article: Article, viewer: User | None) -> bool:
+    """Tell whether ``viewer`` may see ``article`` (drafts are their author's alone)."""
+    return article.published or (viewer is not None and viewer.id == article.author_id)
 
 
 def _bump_tags(tags: list[Tag], delta: int) -> None:
@@ -44,10 +53,28 @@ def _bump_author(author_id: int, delta: int) -> None:
     )
 
 
+def _count_published(article: Article, delta: int) -> None:
+    """Move every counter that counts published articles (tags, author, site)."""
+    _bump_tags(list(article.tags), delta)
+    _bump_author(article.author_id, delta)
+    counters.bump(counters.PUBLISHED_ARTICLES, delta)
+
+
+def _render_body(article: Article) -> None:
+    article.body_html = markdown.render(article.body)
+    article.body_html_version = markdown.RENDER_VERSION
+
+
 def create_article(
-    *, author: User, title: str, description: str, body: str, tag_list: list[str] | None = None
+    *,
+    author: User,
+    title: str,
+    description: str,
+    body: str,
+    tag_list: list[str] | None = None,
+    published: bool = True,
 ) -> Article:
-    """Publish a new article by ``author``."""
+    """Write a new article by ``author``: published, or a draft only they can see."""
     ensure_scope(author, Scope.ARTICLES_WRITE)
     title = title.strip()
     tags = get_or_create_tags(normalize_tags(tag_list or []))
@@ -59,20 +86,25 @@ def create_article(
         author=author,
         tags=tags,
         tag_names=encode_names(tags),
+        published=published,
     )
+    _render_body(article)
     db.session.add(article)
     db.session.flush()
-    _bump_tags(tags, +1)
-    _bump_author(author.id, +1)
-    counters.bump(counters.PUBLISHED_ARTICLES, +1)
+    if published:
+        _count_published(article, +1)
     return article
 
 
-EDITABLE_FIELDS = frozenset({"title", "description", "body", "tag_list"})
+EDITABLE_FIELDS = frozenset({"title", "description", "body", "tag_list", "published"})
 
 
 def update_article(*, article: Article, actor: User, changes: Mapping[str, Any]) -> Article:
-    """Apply ``changes`` to ``article``; a new title gives a new slug."""
+    """Apply ``changes`` to ``article``; a new title gives a new slug.
+
+    ``published`` moves a draft out (it then counts as new: its date becomes now) or takes
+    a published article back to a draft.
+    """
     ensure_can_edit(article, actor, moderate=Scope.ARTICLES_MODERATE, what="article")
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -82,23 +114,39 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
         article.slug = unique_slug(article.title, current=article.slug)
     if changes.get("description") is not None:
         article.description = changes["description"].strip()
-    if changes.get("body") is not None:
+    if changes.get("body") is not None and changes["body"] != article.body:
         article.body = changes["body"]
+        _render_body(article)
     if changes.get("tag_list") is not None:
         _replace_tags(article, normalize_tags(changes["tag_list"]))
-    article.updated_at = utcnow()
+    now = utcnow()
+    publish = changes.get("published")
+    if publish is not None and bool(publish) != article.published:
+        article.published = bool(publish)
+        if article.published:
+            article.created_at = now
+        _count_published(article, +1 if article.published else -1)
+    article.updated_at = now
     db.session.flush()
     return article
 
 
 def _replace_tags(article: Article, names: list[str]) -> None:
     new_tags = get_or_create_tags(names)
-    old_ids = {t.id for t in article.tags}
-    new_ids = {t.id for t in new_tags}
-    _bump_tags([t for t in article.tags if t.id not in new_ids], -1)
-    _bump_tags([t for t in new_tags if t.id not in old_ids], +1)
+    if article.published:
+        old_ids = {t.id for t in article.tags}
+        new_ids = {t.id for t in new_tags}
+        _bump_tags([t for t in article.tags if t.id not in new_ids], -1)
+        _bump_tags([t for t in new_tags if t.id not in old_ids], +1)
     article.tags = new_tags
     article.tag_names = encode_names(new_tags)
+
+
+def ensure_rendered(article: Article) -> None:
+    """Render ``article``'s body again if it was stored by an older renderer."""
+    if article.body_html is None or article.body_html_version != markdown.RENDER_VERSION:
+        _render_body(article)
+        db.session.flush()
 
 
 def delete_article(*, article: Article, actor: User) -> None:
@@ -110,15 +158,16 @@ def delete_article(*, article: Article, actor: User) -> None:
         .where(User.id.in_(favoriters))
         .values(favorites_count=User.favorites_count - 1, updated_at=User.updated_at)
     )
-    _bump_tags(list(article.tags), -1)
-    _bump_author(article.author_id, -1)
-    counters.bump(counters.PUBLISHED_ARTICLES, -1)
+    if article.published:
+        _count_published(article, -1)
     db.session.delete(article)
     db.session.flush()
 
 
 def favorite(*, article: Article, user: User) -> bool:
     """Mark ``article`` as a favorite of ``user``; return whether it was new."""
+    if not article.published:
+        raise Invalid("a draft can't be favorited", field="article")
     added = insert_ignoring_conflicts(Favorite, {"user_id": user.id, "article_id": article.id}) == 1
     if added:
         _bump_favorites(article, user, +1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -57,7 +58,7 @@ class Role(Base):
 _statuses = ", ".join(f"'{s.value}'" for s in UserStatus)
 
 
-class User(TimestampMixin, Base):
+class User(UserMixin, TimestampMixin, Base):
     """An account: a reader, an author, a moderator or an admin."""
 
     __tablename__ = "users"
@@ -82,6 +83,10 @@ class User(TimestampMixin, Base):
     articles_count: Mapped[int] = mapped_column(default=0)
     favorites_count: Mapped[int] = mapped_column(default=0)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Display preferences; None follows the browser (language switcher cookie, Accept-Language,
+    # the browser's time zone).
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
 
     # Loaded only when a user's scopes are needed (once per request for the signed-in user).
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="select")

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -47,6 +48,9 @@ class Settings:
     RATELIMIT_STORAGE_URI: str = ""
     RATELIMIT_LOGIN: str = "30/minute;300/hour"
     RATELIMIT_REGISTER: str = "30/hour"
+    RATELIMIT_GUESTBOOK: str = "5/minute;50/day"
+    SITE_NAME: str = "Inkstone"
+    REMEMBER_DAYS: int = 30
     SQL_ECHO: bool = False
     DEMO_PASSWORD: str = "inkstone-demo"
 
@@ -113,6 +117,19 @@ class Settings:
             JWT_ALGORITHM="HS256",
             JWT_DECODE_ALGORITHMS=["HS256"],
             JSON_SORT_KEYS=False,
+            # the web site: cookies, CSRF, languages, Bootstrap from this server
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            REMEMBER_COOKIE_DURATION=timedelta(days=self.REMEMBER_DAYS),
+            REMEMBER_COOKIE_HTTPONLY=True,
+            REMEMBER_COOKIE_SAMESITE="Lax",
+            WTF_CSRF_TIME_LIMIT=None,  # valid for the session: a long edit must still save
+            WTF_CSRF_SSL_STRICT=True,
+            BABEL_DEFAULT_LOCALE="en",
+            BABEL_DEFAULT_TIMEZONE="UTC",
+            BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent.parent / "i18n/translations"),
+            BABEL_DOMAIN="messages",
+            BOOTSTRAP_SERVE_LOCAL=True,
         )
         return data
 

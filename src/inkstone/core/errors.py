@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import Response, render_template, request
+from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 from inkstone.core.json import error_body
@@ -124,7 +124,7 @@ def register_error_handlers(app: APIFlask) -> None:
     def handle_domain_error(error: DomainError) -> Any:
         if is_api_request():
             return error_body(error.errors()), error.status_code
-        return _html_error(error.status_code, error.message)
+        return _html_error(error.status_code, error)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException) -> Any:
@@ -139,14 +139,14 @@ def register_error_handlers(app: APIFlask) -> None:
                 limit = app.config["MAX_CONTENT_LENGTH"]
                 message = f"request body is larger than the limit of {limit} bytes"
             return app.error_callback(HTTPError(code, message=message, headers=headers))
-        return _html_error(code, error.description or error.name)
+        return _html_error(code, error, headers=error.get_headers())
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Any:
         app.logger.error("unhandled error", exc_info=error)
         if is_api_request():
             return error_body({"body": ["Internal server error"]}), 500
-        return _html_error(500, "Internal server error")
+        return _html_error(500, error)
 
     @app.errorhandler(RecursionError)
     def handle_recursion(error: RecursionError) -> Any:
@@ -164,6 +164,9 @@ def _raised_decoding_json(error: BaseException) -> bool:
     )
 
 
-def _html_error(code: int, message: str) -> Response:
-    html = render_template("web/error.html", code=code, message=message)
-    return Response(html, status=code, mimetype="text/html")
+def _html_error(
+    code: int, error: BaseException, headers: Iterable[tuple[str, str]] = ()
+) -> Response:
+    from inkstone.web.errors import error_page  # the site's pages sit above core
+
+    return error_page(code, error=error, headers=headers)

@@ -1,16 +1,32 @@
-"""Site-wide pages: the landing page and the API documentation."""
+"""Site-wide pages: the language switcher, the API documentation, the health probe."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from inkstone.extensions import db
+from inkstone.web.locale import LANGUAGES, LOCALE_COOKIE
+from inkstone.web.redirects import safe_next
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
+ONE_YEAR = 365 * 24 * 3600
 
-@bp.get("/")
-def index() -> str:
-    """Show the landing page."""
-    return render_template("web/index.html")
+
+@bp.post("/language")
+def set_language() -> Response:
+    """Switch the site's language: the user's setting when signed in, a cookie otherwise."""
+    locale = request.form.get("locale", "")
+    response = redirect(safe_next(request.form.get("next"), default=url_for("articles.home")))
+    if locale not in LANGUAGES:
+        return response
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response
 
 
 @bp.get("/api/v1/docs")

@@ -1,0 +1,58 @@
+"""Web sign-in with Flask-Login: load the signed-in user once per request, sign in and out."""
+
+from __future__ import annotations
+
+from flask import Flask, session
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, login_user, logout_user
+
+from inkstone.auth.models import User, UserStatus
+from inkstone.extensions import db, login
+
+SIGNED_IN_STATUSES = frozenset({UserStatus.ACTIVE.value, UserStatus.UNVERIFIED.value})
+
+
+class Anonymous(AnonymousUserMixin):
+    """The visitor who has not signed in."""
+
+    id = None
+    username = None
+    locale = None
+    timezone = None
+
+
+def load_user(user_id: str) -> User | None:
+    """Return the user a session names, if they may still be signed in."""
+    try:
+        key = int(user_id)
+    except ValueError:
+        return None
+    if not 0 < key < 2**63:
+        return None
+    user = db.session.get(User, key)
+    if user is None or user.status not in SIGNED_IN_STATUSES:
+        return None
+    return user
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a web session for ``user`` (a fresh session: no fixation of an old one)."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def sign_out() -> None:
+    """End the web session."""
+    logout_user()
+    session.clear()
+
+
+def init_login(app: Flask) -> None:
+    """Bind Flask-Login: who is signed in, where to send those who are not."""
+    login.init_app(app)
+    login.user_loader(load_user)
+    login.anonymous_user = Anonymous
+    login.login_view = "auth.login"
+    login.login_message = _l("Please sign in to see this page.")
+    login.login_message_category = "info"
+    login.session_protection = "basic"

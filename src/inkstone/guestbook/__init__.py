@@ -1,0 +1,1 @@
+"""The guestbook: anyone may leave a name and a short message."""

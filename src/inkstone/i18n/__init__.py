@@ -1,0 +1,1 @@
+"""Message catalogs (en, zh_CN) for Flask-Babel."""

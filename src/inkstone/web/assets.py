@@ -1,0 +1,44 @@
+"""Fingerprinted static URLs: ``?v=<content hash>`` lets browsers keep a file for a year."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request, url_for
+
+LONG_CACHE = "public, max-age=31536000, immutable"
+
+
+@cache
+def _fingerprint(path: str) -> str:
+    """Return the first 10 hex digits of the file's SHA-256 (read once per process)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def asset_url(filename: str, blueprint: str | None = None) -> str:
+    """Return the URL of a static file with its content fingerprint."""
+    if blueprint is None:
+        folder, endpoint = current_app.static_folder, "static"
+    else:
+        folder, endpoint = current_app.blueprints[blueprint].static_folder, f"{blueprint}.static"
+    assert folder is not None  # both the app and Bootstrap-Flask have one
+    return url_for(endpoint, filename=filename, v=_fingerprint(str(Path(folder) / filename)))
+
+
+def cache_fingerprinted(response: Response) -> Response:
+    """Give fingerprinted static files a year-long, immutable cache lifetime."""
+    endpoint = request.endpoint or ""
+    if endpoint.endswith("static") and "v" in request.args and response.status_code == 200:
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = 31536000
+        response.cache_control.immutable = True
+    return response
+
+
+def init_assets(app: Flask) -> None:
+    """Offer ``asset_url`` to templates and set the long cache header."""
+    app.add_template_global(asset_url)
+    app.after_request(cache_fingerprinted)

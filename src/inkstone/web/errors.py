@@ -1,0 +1,56 @@
+"""The site's error pages: styled, localized, and never failing themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Response, current_app, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Please sign in"),
+    403: _l("Forbidden"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("You need to sign in to do that."),
+    403: _l("You don't have permission to do that."),
+    404: _l("There is nothing at this address. It may have been moved or deleted."),
+    405: _l("This page can't be used that way."),
+    409: _l("That conflicts with what is already here."),
+    413: _l("What you sent is larger than this site accepts."),
+    422: _l("Some of what you sent is not valid."),
+    429: _l("You're doing that too often. Please wait a little and try again."),
+    500: _l("An unexpected error happened on our side. It has been logged; please try again."),
+}
+CSRF_MESSAGE = _l(
+    "This form has expired or was sent from another site. Reload the page and try again."
+)
+
+
+def error_page(
+    code: int, *, error: BaseException | None = None, headers: Iterable[tuple[str, str]] = ()
+) -> Response:
+    """Return the HTML error page for ``code`` (with ``headers`` such as ``Retry-After``)."""
+    message = CSRF_MESSAGE if isinstance(error, CSRFError) else MESSAGES.get(code, MESSAGES[500])
+    title = TITLES.get(code, TITLES[500] if code >= 500 else TITLES[400])
+    try:
+        html = render_template("web/error.html", code=code, title=title, message=message)
+    except Exception:  # the page itself failed (a broken database, say): answer plainly
+        current_app.logger.exception("error page failed to render")
+        html = f"<!doctype html><title>{code}</title><h1>{code}</h1><p>{escape(str(message))}</p>"
+    response = Response(html, status=code, mimetype="text/html")
+    for name, value in headers:
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

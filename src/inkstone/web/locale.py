@@ -1,0 +1,68 @@
+"""Which language and time zone a page is shown in.
+
+Language: the user's setting, else the language switcher's cookie, else ``Accept-Language``,
+else English. Time zone: the user's setting, else the browser's (a cookie set by
+``site.js``), else UTC.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import request
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+DEFAULT_LOCALE = "en"
+LOCALE_COOKIE = "locale"
+TIMEZONE_COOKIE = "tz"
+# Accept-Language tags that only name the language ("zh", "zh-TW", "zh-Hans") read as zh_CN.
+_ACCEPTED = {"en": "en", "zh_CN": "zh_CN", "zh": "zh_CN"}
+
+
+def _user_setting(name: str) -> str | None:
+    if request and current_user and current_user.is_authenticated:
+        value: str | None = getattr(current_user, name, None)
+        return value
+    return None
+
+
+def select_locale() -> str:
+    """Return the locale of the current request (Flask-Babel's locale selector)."""
+    chosen = _user_setting("locale")
+    if chosen in LANGUAGES:
+        return chosen  # type: ignore[return-value]
+    cookie = request.cookies.get(LOCALE_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie  # type: ignore[return-value]
+    best = request.accept_languages.best_match(list(_ACCEPTED))
+    return _ACCEPTED.get(best or "", DEFAULT_LOCALE)
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """Return every IANA time zone name, sorted (for the settings form)."""
+    return tuple(sorted(available_timezones()))
+
+
+def valid_timezone(name: str | None) -> bool:
+    """Tell whether ``name`` is an IANA time zone this system knows."""
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def select_timezone() -> str:
+    """Return the time zone of the current request (Flask-Babel's time zone selector)."""
+    chosen = _user_setting("timezone")
+    if chosen and valid_timezone(chosen):
+        return chosen
+    cookie = request.cookies.get(TIMEZONE_COOKIE)
+    if cookie and valid_timezone(cookie):
+        return cookie
+    return "UTC"
