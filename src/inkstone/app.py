@@ -148,6 +148,8 @@ def register_cli(app: APIFlask) -> None:
     """Add the ``flask users`` and ``flask dev`` command groups."""
     from inkstone.auth.cli import users_cli
     from inkstone.dev.cli import dev_cli
+    from inkstone.i18n.cli import translate_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(dev_cli)
+    app.cli.add_command(translate_cli)

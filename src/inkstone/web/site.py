@@ -14,8 +14,12 @@ from inkstone.web.locale import LANGUAGES, select_locale, select_timezone
 
 
 def current_locale() -> str:
-    """Return the page's locale code (``en``, ``zh_CN``)."""
-    return str(get_locale() or "en")
+    """Return the page's locale code as ``LANGUAGES`` spells it (``en``, ``zh_CN``)."""
+    locale = get_locale()
+    if locale is None:
+        return "en"
+    # Babel fills in the script (zh_Hans_CN); the site names locales by language_TERRITORY.
+    return f"{locale.language}_{locale.territory}" if locale.territory else locale.language
 
 
 def current_locale_tag() -> str:
