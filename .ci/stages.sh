@@ -17,7 +17,8 @@ free_port() {
 # --- setup ---------------------------------------------------------------------------------
 
 packages() {
-    local pkgs=(postgresql redis-server make curl ca-certificates python3 python3-venv)
+    # chromium: the browser tests drive Debian's Chromium through Playwright (no download).
+    local pkgs=(postgresql redis-server make curl ca-certificates python3 python3-venv chromium)
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
     apt-get update -qq
     # Keep the packages' own services (cluster 15/main on 5432, redis on 6379) from starting:
@@ -34,6 +35,7 @@ packages() {
     }
     log "installed or present: ${pkgs[*]}"
     ls -d /usr/lib/postgresql/*/bin >/dev/null
+    chromium --version
 }
 
 newman() {

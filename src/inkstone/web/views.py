@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from inkstone.extensions import db
+from inkstone.web.assets import asset_url
 from inkstone.web.locale import LANGUAGES, LOCALE_COOKIE
 from inkstone.web.redirects import safe_next
 
@@ -33,6 +34,12 @@ def set_language() -> Response:
 def api_docs() -> str:
     """Show Swagger UI for the API, with every asset served from this site."""
     return render_template("web/api_docs.html", spec_url=url_for("openapi.spec"))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Send browsers that ask for the classic icon to the site's SVG icon."""
+    return redirect(asset_url("img/favicon.svg"), code=301)
 
 
 @bp.get("/healthz")
