@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from inkstone.auth import passwords, services
 from inkstone.auth.models import RoleName, User, UserStatus
-from inkstone.core.errors import Conflict, NotFound, Unauthorized
+from inkstone.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from inkstone.extensions import db
 from tests.conftest import APP_HASHER, DEFAULT_PASSWORD
 
@@ -184,3 +184,60 @@ def test_update_user_refuses_fields_a_user_may_not_set(field):
     user = _register()
     with pytest.raises(ValueError, match="not updatable"):
         services.update_user(user=user, changes={field: "admin"})
+
+
+def test_update_user_sets_and_clears_language_and_time_zone():
+    user = _register()
+    services.update_user(user=user, changes={"locale": "zh_CN", "timezone": "Asia/Shanghai"})
+    assert (user.locale, user.timezone) == ("zh_CN", "Asia/Shanghai")
+    services.update_user(user=user, changes={"locale": "", "timezone": None})
+    assert (user.locale, user.timezone) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("locale", "fr"), ("locale", "zh-CN"), ("timezone", "Mars/Olympus"), ("timezone", "../x")],
+)
+def test_update_user_refuses_an_unknown_language_or_time_zone(field, value):
+    user = _register()
+    with pytest.raises(Invalid) as caught:
+        services.update_user(user=user, changes={field: value})
+    assert caught.value.field == field
+
+
+def test_update_own_account_needs_the_current_password_for_a_new_password():
+    user = _register()
+    for current in (None, "", "not my password"):
+        with pytest.raises(Unauthorized) as caught:
+            services.update_own_account(
+                user=user, changes={"password": "a new password"}, current_password=current
+            )
+        assert caught.value.field == "current_password"
+    services.update_own_account(
+        user=user, changes={"password": "a new password"}, current_password=DEFAULT_PASSWORD
+    )
+    db.session.commit()
+    assert services.authenticate(email="alice@example.org", password="a new password")
+
+
+def test_update_own_account_needs_the_current_password_for_a_new_email():
+    user = _register()
+    with pytest.raises(Unauthorized):
+        services.update_own_account(
+            user=user, changes={"email": "new@example.org"}, current_password=None
+        )
+    assert user.email == "alice@example.org"
+    services.update_own_account(
+        user=user, changes={"email": "new@example.org"}, current_password=DEFAULT_PASSWORD
+    )
+    assert user.email == "new@example.org"
+
+
+def test_update_own_account_needs_no_password_for_the_rest():
+    user = _register()
+    services.update_own_account(
+        user=user,
+        changes={"email": " ALICE@example.org ", "bio": "hi", "username": "Alice", "password": ""},
+        current_password=None,
+    )
+    assert (user.email, user.bio, user.username) == ("alice@example.org", "hi", "Alice")

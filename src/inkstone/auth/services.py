@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from inkstone.auth.models import Role, RoleName, User, UserStatus
 from inkstone.auth.passwords import hash_password, needs_rehash, verify_password
 from inkstone.core.db import utcnow
-from inkstone.core.errors import Conflict, NotFound, Unauthorized
+from inkstone.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from inkstone.extensions import db
+from inkstone.web.locale import LANGUAGES, valid_timezone
 
 LOGIN_FAILED = "is invalid"
 SIGN_IN_STATUSES = frozenset({UserStatus.ACTIVE, UserStatus.UNVERIFIED})
@@ -93,7 +94,9 @@ def authenticate(*, email: str, password: str) -> User:
     return user
 
 
-UPDATABLE_FIELDS = frozenset({"username", "email", "password", "bio", "image"})
+UPDATABLE_FIELDS = frozenset(
+    {"username", "email", "password", "bio", "image", "locale", "timezone"}
+)
 
 
 def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
@@ -122,5 +125,46 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
         user.bio = changes["bio"] or ""
     if "image" in changes:
         user.image = changes["image"] or None
+    if "locale" in changes:
+        user.locale = _checked_locale(changes["locale"])
+    if "timezone" in changes:
+        user.timezone = _checked_timezone(changes["timezone"])
     _flush_unique()
     return user
+
+
+def _checked_locale(value: str | None) -> str | None:
+    """Return a language setting to store (``None``: follow the browser)."""
+    if not value:
+        return None
+    if value not in LANGUAGES:
+        raise Invalid("is not a supported language", field="locale")
+    return value
+
+
+def _checked_timezone(value: str | None) -> str | None:
+    """Return a time zone setting to store (``None``: use the browser's)."""
+    if not value:
+        return None
+    if not valid_timezone(value):
+        raise Invalid("is not a known time zone", field="timezone")
+    return value
+
+
+def update_own_account(
+    *, user: User, changes: Mapping[str, Any], current_password: str | None
+) -> User:
+    """Apply the ``changes`` a user makes to their own account.
+
+    A new password or email address needs the current password as well, so a session left
+    open on a shared computer cannot be turned into a stolen account.
+    """
+    new_email = changes.get("email")
+    sensitive = bool(changes.get("password")) or (
+        isinstance(new_email, str) and normalize_email(new_email) not in ("", user.email)
+    )
+    if sensitive and not (
+        current_password and verify_password(user.password_hash, current_password)
+    ):
+        raise Unauthorized("is wrong", field="current_password")
+    return update_user(user=user, changes=changes)

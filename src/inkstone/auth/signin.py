@@ -42,9 +42,14 @@ def sign_in(user: User, *, remember: bool = False) -> None:
 
 
 def sign_out() -> None:
-    """End the web session."""
+    """End the web session, and the remember-me cookie with it."""
     logout_user()
+    # Flask-Login notes in the session that the remember-me cookie must go; keep that note,
+    # or the cookie would sign the user straight back in on the next request.
+    forget = session.get("_remember")
     session.clear()
+    if forget:
+        session["_remember"] = forget
 
 
 def init_login(app: Flask) -> None:
