@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,7 +57,7 @@ class Role(Base):
 _statuses = ", ".join(f"'{s.value}'" for s in UserStatus)
 
 
-class User(UserMixin, TimestampMixin, Base):
+class User(TimestampMixin, Base):
     """An account: a reader, an author, a moderator or an admin."""
 
     __tablename__ = "users"
@@ -93,6 +92,19 @@ class User(UserMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username}>"
+
+    # Flask-Login's user protocol (UserMixin's, written out: it is untyped).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Tell Flask-Login whether this account may hold a web session."""
+        return self.status in (UserStatus.ACTIVE, UserStatus.UNVERIFIED)
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login keeps in the session."""
+        return str(self.id)
 
     @property
     def role_names(self) -> frozenset[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, session
 from flask_babel import lazy_gettext as _l
-from flask_login import AnonymousUserMixin, login_user, logout_user
+from flask_login import login_user, logout_user
 
 from inkstone.auth.models import User, UserStatus
 from inkstone.extensions import db, login
@@ -12,13 +12,21 @@ from inkstone.extensions import db, login
 SIGNED_IN_STATUSES = frozenset({UserStatus.ACTIVE.value, UserStatus.UNVERIFIED.value})
 
 
-class Anonymous(AnonymousUserMixin):
-    """The visitor who has not signed in."""
+class Anonymous:
+    """The visitor who has not signed in (Flask-Login's anonymous user protocol)."""
 
+    is_authenticated = False
+    is_active = False
+    is_anonymous = True
     id = None
     username = None
+    image = None
     locale = None
     timezone = None
+
+    def get_id(self) -> None:
+        """Return no id: there is nobody to remember."""
+        return
 
 
 def load_user(user_id: str) -> User | None:

@@ -44,7 +44,7 @@ def po_path(locale: str) -> Path:
 def extract() -> Catalog:
     """Return a template catalog of every translatable string in the source."""
     with (ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config, str(ROOT / "babel.cfg"))
+        method_map, options_map = parse_mapping_cfg(config, str(ROOT / "babel.cfg"))  # type: ignore[no-untyped-call]
     template = Catalog(project="Inkstone", domain=DOMAIN, charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)

@@ -17,17 +17,17 @@ def _aware(value: datetime) -> datetime:
 
 def local_datetime(value: datetime, fmt: str = "medium") -> str:
     """Return ``value`` as a date and time in the viewer's zone and language."""
-    return format_datetime(_aware(value), fmt)
+    return str(format_datetime(_aware(value), fmt))
 
 
 def local_date(value: datetime, fmt: str = "long") -> str:
     """Return the date of ``value`` in the viewer's zone and language."""
-    return format_date(_aware(value), fmt)
+    return str(format_date(_aware(value), fmt))
 
 
 def time_ago(value: datetime) -> str:
     """Return how long ago ``value`` was: "3 hours ago", "3小时前"."""
-    return format_timedelta(_aware(value) - utcnow(), add_direction=True, threshold=0.9)
+    return str(format_timedelta(_aware(value) - utcnow(), add_direction=True, threshold=0.9))
 
 
 def time_tag(value: datetime) -> Markup:

@@ -32,10 +32,10 @@ def select_locale() -> str:
     """Return the locale of the current request (Flask-Babel's locale selector)."""
     chosen = _user_setting("locale")
     if chosen in LANGUAGES:
-        return chosen  # type: ignore[return-value]
+        return chosen
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in LANGUAGES:
-        return cookie  # type: ignore[return-value]
+        return cookie
     best = request.accept_languages.best_match(list(_ACCEPTED))
     return _ACCEPTED.get(best or "", DEFAULT_LOCALE)
 
