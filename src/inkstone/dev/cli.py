@@ -17,19 +17,22 @@ dev_cli = AppGroup("dev", help="Development helpers.")
 @dev_cli.command("seed")
 @click.option("--users", default=20, show_default=True)
 @click.option("--articles", default=200, show_default=True)
+@click.option("--messages", default=30, show_default=True, help="Guestbook messages.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when any user exists.")
 @click.option("--seed", "random_seed", default=2026, show_default=True)
-def seed(users: int, articles: int, if_empty: bool, random_seed: int) -> None:
-    """Fill the database with demo users, articles, tags, comments, favorites and follows."""
+def seed(users: int, articles: int, messages: int, if_empty: bool, random_seed: int) -> None:
+    """Fill the database with demo users, articles, comments, follows and guestbook messages."""
     password = current_app.config["DEMO_PASSWORD"]
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo(f"Demo data already present. Demo login: {DEMO_EMAIL} / {password}")
         return
-    summary = seed_demo(users=users, articles=articles, password=password, seed=random_seed)
+    summary = seed_demo(
+        users=users, articles=articles, password=password, seed=random_seed, messages=messages
+    )
     db.session.commit()
     click.echo(
         f"Seeded {summary['users']} users, {summary['articles']} articles, "
         f"{summary['comments']} comments, {summary['favorites']} favorites, "
-        f"{summary['follows']} follows."
+        f"{summary['follows']} follows, {summary['guestbook']} guestbook messages."
     )
     click.echo(f"Demo login: {DEMO_EMAIL} / {password}")

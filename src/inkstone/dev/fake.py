@@ -13,6 +13,7 @@ from inkstone.auth.models import RoleName, User
 from inkstone.auth.services import register_user
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
+from inkstone.guestbook import services as guestbook
 from inkstone.profiles.services import follow
 
 DEMO_USERNAME = "demo"
@@ -41,8 +42,26 @@ def _markdown(fake: Faker) -> str:
     return f"## {heading}\n\n" + "\n\n".join(paragraphs) + "\n\n- " + "\n- ".join(fake.words(3))
 
 
-def seed_demo(*, users: int, articles: int, password: str, seed: int) -> dict[str, int]:
-    """Create users, articles, tags, comments, favorites and follows; return the counts."""
+def seed_guestbook(*, people: list[User], fakers: dict[str, Faker], count: int) -> int:
+    """Leave ``count`` guestbook messages over the last weeks; every third one signed in."""
+    now = utcnow()
+    for i in range(count):
+        fake = fakers["zh" if i % 2 else "en"]
+        author = random.choice(people) if i % 3 == 0 else None
+        lines = [fake.sentence(nb_words=random.randint(4, 12)) for _ in range(random.randint(1, 3))]
+        message = guestbook.post_message(
+            name=author.username if author else fake.name(),
+            body="\n".join(lines),
+            author=author,
+        )
+        message.created_at = now - timedelta(hours=(count - i) * 7, minutes=random.randint(0, 59))
+    return count
+
+
+def seed_demo(
+    *, users: int, articles: int, password: str, seed: int, messages: int = 30
+) -> dict[str, int]:
+    """Create users, articles, tags, comments, favorites, follows and guestbook messages."""
     random.seed(seed)
     fakers = {"en": Faker("en_US"), "zh": Faker("zh_CN")}
     for f in fakers.values():
@@ -97,6 +116,7 @@ def seed_demo(*, users: int, articles: int, password: str, seed: int) -> dict[st
                 article=article, author=random.choice(people), body=fake.paragraph(nb_sentences=2)
             )
             comment_count += 1
+    signed = seed_guestbook(people=people, fakers=fakers, count=messages)
     db.session.flush()
     return {
         "users": len(people),
@@ -104,4 +124,5 @@ def seed_demo(*, users: int, articles: int, password: str, seed: int) -> dict[st
         "comments": comment_count,
         "favorites": favorites,
         "follows": follows,
+        "guestbook": signed,
     }
