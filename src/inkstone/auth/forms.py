@@ -91,7 +91,7 @@ def http_url(_form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("Enter an address starting with http:// or https://."))
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF has no type hints
+class LoginForm(FlaskForm):
     """Sign in with an email address and a password."""
 
     email = EmailField(
@@ -108,7 +108,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF has no type hints
     remember = BooleanField(_l("Remember me"))
 
 
-class RegisterForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF has no type hints
+class RegisterForm(FlaskForm):
     """Create an account."""
 
     username = StringField(
@@ -138,7 +138,7 @@ class RegisterForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF has no type hi
     )
 
 
-class SettingsForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF has no type hints
+class SettingsForm(FlaskForm):
     """What a user may change on their own account (never their role or status)."""
 
     image = URLField(

@@ -110,7 +110,7 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@login_required  # type: ignore[untyped-decorator]  # Flask-Login has no type hints
+@login_required
 def settings() -> ResponseReturnValue:
     """Change your profile, account and display settings."""
     user: User = current_user._get_current_object()
