@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from inkstone.articles import markdown
 from inkstone.articles.models import Article, Favorite, Tag
@@ -198,3 +198,59 @@ def _bump_favorites(article: Article, user: User, delta: int) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(article, ["favorites_count"])
+
+
+def render_stale_bodies(
+    *,
+    batch_size: int = 500,
+    everything: bool = False,
+    after_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Render and store again the HTML an older renderer stored (every article's if ``everything``).
+
+    Walks the table in id order ``batch_size`` rows at a time, reading plain rows and writing
+    each batch with one executemany, so memory stays flat however many articles there are.
+    ``after_batch`` gets each flushed batch's size (the CLI commits there). Rendering is not
+    an edit: ``updated_at`` stays. Returns how many articles were rendered.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    db.session.flush()
+    batch = (
+        select(Article.id, Article.body)
+        .where(Article.id > bindparam("after"))
+        .order_by(Article.id)
+        .limit(bindparam("limit"))
+    )
+    if not everything:
+        batch = batch.where(
+            or_(
+                Article.body_html.is_(None),
+                Article.body_html_version != markdown.RENDER_VERSION,
+            )
+        )
+    store = (
+        update(Article)
+        .where(Article.id == bindparam("article_id"))
+        .values(
+            body_html=bindparam("html"),
+            body_html_version=markdown.RENDER_VERSION,
+            updated_at=Article.updated_at,
+        )
+    )
+    total, after = 0, 0
+    while True:
+        # a commit in after_batch hands the connection back: ask the session each time
+        connection = db.session.connection()
+        rows = connection.execute(batch, {"after": after, "limit": batch_size}).all()
+        if not rows:
+            break
+        rendered = [{"article_id": id_, "html": markdown.render(body)} for id_, body in rows]
+        connection.execute(store, rendered)
+        total += len(rows)
+        after = rows[-1].id
+        if after_batch is not None:
+            after_batch(len(rows))
+        if len(rows) < batch_size:
+            break
+    return total
