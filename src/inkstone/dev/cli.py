@@ -33,6 +33,7 @@ def seed(users: int, articles: int, messages: int, if_empty: bool, random_seed: 
     click.echo(
         f"Seeded {summary['users']} users, {summary['articles']} articles, "
         f"{summary['comments']} comments, {summary['favorites']} favorites, "
-        f"{summary['follows']} follows, {summary['guestbook']} guestbook messages."
+        f"{summary['follows']} follows, {summary['guestbook']} guestbook messages, "
+        f"{summary['drafts']} drafts."
     )
     click.echo(f"Demo login: {DEMO_EMAIL} / {password}")

@@ -116,6 +116,7 @@ def seed_demo(
                 article=article, author=random.choice(people), body=fake.paragraph(nb_sentences=2)
             )
             comment_count += 1
+    drafts = _seed_drafts(people[0], fakers["en"])
     signed = seed_guestbook(people=people, fakers=fakers, count=messages)
     db.session.flush()
     return {
@@ -125,4 +126,19 @@ def seed_demo(
         "favorites": favorites,
         "follows": follows,
         "guestbook": signed,
+        "drafts": drafts,
     }
+
+
+def _seed_drafts(author: User, fake: Faker) -> int:
+    """Give the demo account two unpublished drafts to find under Drafts on its profile."""
+    for title in ("Notes for a talk I have not given yet", "半成品：关于墨水的随想"):
+        services.create_article(
+            author=author,
+            title=title,
+            description=fake.sentence(nb_words=10),
+            body=_markdown(fake),
+            tag_list=["draft-ideas"],
+            published=False,
+        )
+    return 2
