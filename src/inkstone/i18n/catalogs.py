@@ -9,10 +9,12 @@ compiled ``.mo`` older than its ``.po``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -38,7 +40,10 @@ KEYWORDS = {
 
 def po_path(locale: str) -> Path:
     """Return the ``.po`` file of ``locale``."""
-    return TRANSLATIONS / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    # Flask-Babel looks a catalog up under Babel's full name of the locale: ``zh_CN`` parses
+    # to ``zh_Hans_CN`` (the likely script added), so a ``zh_CN`` folder would never be read.
+    folder = str(Locale.parse(locale))
+    return TRANSLATIONS / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def extract() -> Catalog:
@@ -90,7 +95,9 @@ def update() -> dict[str, int]:
     untranslated: dict[str, int] = {}
     for locale in LOCALES:
         catalog = _load(locale)
-        catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+        # Babel inserts the template's own Message objects for new strings: give each locale
+        # a copy, or English filling them with itself would fill every other locale too.
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True, update_creation_date=False)
         catalog.obsolete.clear()
         for message in _messages(catalog):
             if locale == "en":
@@ -117,6 +124,12 @@ def _translated(message: Message) -> bool:
         return False
     strings = message.string if isinstance(message.string, tuple | list) else [message.string]
     return bool(strings) and all(strings)
+
+
+def _strings(message: Message) -> tuple[str | None, ...]:
+    # a .po gives plural forms as a tuple, a .mo as a list: compare them alike
+    string = message.string
+    return tuple(string) if isinstance(string, tuple | list) else (string,)
 
 
 def _key(message: Message) -> tuple[object, str | None]:
@@ -148,8 +161,8 @@ def check() -> list[str]:
             continue
         with mo.open("rb") as handle:
             compiled = read_mo(handle)
-        expected = {_key(m): m.string for m in _messages(catalog) if _translated(m)}
-        actual = {_key(m): m.string for m in _messages(compiled)}
+        expected = {_key(m): _strings(m) for m in _messages(catalog) if _translated(m)}
+        actual = {_key(m): _strings(m) for m in _messages(compiled)}
         if expected != actual:
             problems.append(f"{locale}: {mo.name} is out of date with {path.name}")
     return problems
