@@ -370,7 +370,8 @@ def feed(*, viewer: User, page: PageRequest) -> ArticlePage:
 def drafts(*, author: User, page: PageRequest) -> ArticlePage:
     """Return ``author``'s drafts, newest first: a page only they are shown."""
     params = {"author_id": author.id}
-    rows = _rows(params, page, author=True, drafts=True)
+    # the page columns leave ``published`` out (lists are of published articles): say so here
+    rows = [row._replace(published=False) for row in _rows(params, page, author=True, drafts=True)]
     total = _count(params, author=True, drafts=True)
     return ArticlePage(articles=present(rows, viewer=author), total=total)
 

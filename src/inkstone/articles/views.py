@@ -1,25 +1,394 @@
-"""Web pages of articles: home, tag, article, editor, profiles. (Skeleton: being built.)"""
+"""Web pages of articles: home, tag, article, editor, profiles, and the buttons on them.
+
+Pages read through ``articles.queries`` (plain rows, a fixed number of queries whatever the
+length of a list); buttons are small POST forms (CSRF) that call the services, commit once
+and redirect back with a flash message.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from inkstone.articles import comments, fragments, markdown, queries, services
+from inkstone.articles.forms import ArticleForm, CommentForm
+from inkstone.articles.models import BODY_MAX, TAG_MAX, TAGS_PER_ARTICLE, Article
+from inkstone.auth import services as auth_services
+from inkstone.auth.models import User
+from inkstone.auth.permissions import Scope, can_edit, has_scope
+from inkstone.core.errors import Invalid
+from inkstone.core.pagination import MAX_OFFSET, PageRequest
+from inkstone.extensions import db, limiter
+from inkstone.profiles import services as profile_services
+from inkstone.web.redirects import safe_next
 
 bp = Blueprint("articles", __name__, template_folder="templates")
+for helper in (fragments.article_previews, fragments.remembered, fragments.tag_url):
+    bp.add_app_template_global(helper)
+
+PER_PAGE = 20
+# The API refuses offsets past MAX_OFFSET; so does the site (page N starts at (N-1)*PER_PAGE).
+MAX_PAGE = MAX_OFFSET // PER_PAGE + 1
+POPULAR_TAGS = 20
+PREVIEW_LIMIT = "240/minute"
+_PAGE_NUMBER = re.compile(r"[0-9]{1,12}")
+
+Fetch = Callable[[PageRequest], queries.ArticlePage]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _viewer() -> User | None:
+    """Return the signed-in user, or ``None`` for a visitor."""
+    if current_user.is_authenticated:
+        user: User = current_user._get_current_object()
+        return user
+    return None
+
+
+def _page_number() -> int:
+    """Return the ``?page=`` number, or answer 404 for anything but 1 … ``MAX_PAGE``."""
+    raw = request.args.get("page", "1")
+    if not _PAGE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+def _list_page(fetch: Fetch, template: str, params: dict[str, str], **context: Any) -> str:
+    """Render ``template`` over the page of articles ``fetch`` returns for ``?page=``.
+
+    ``params`` build the list's links (with ``request.endpoint``); ``here``, where the
+    buttons on the page lead back to, is this page's canonical address (no stray query).
+    """
+    number = _page_number()
+    found = fetch(PageRequest(limit=PER_PAGE, offset=(number - 1) * PER_PAGE))
+    if number > 1 and not found.articles:
+        abort(404)  # past the last page
+    values: dict[str, Any] = {**params, "page": number} if number > 1 else dict(params)
+    here = url_for(request.endpoint or "", **values)
+    return render_template(
+        template, found=found, page=number, per_page=PER_PAGE, here=here, params=params, **context
+    )
+
+
+def _back(default: str) -> str:
+    """Return where a button's form says to go back to (a path on this site)."""
+    return safe_next(request.form.get("next"), default=default)
+
+
+def _actor(back: str) -> User:
+    """Return the signed-in user, or send the visitor to sign in and then ``back``."""
+    user = _viewer()
+    if user is None:
+        flash(_("Please sign in first."), "info")
+        abort(redirect(url_for("auth.login", next=back)))
+    return user
+
+
+def _article_url(slug: str) -> str:
+    return url_for("articles.article", slug=slug)
+
+
+# --------------------------------------------------------------------------- lists
 
 
 @bp.get("/")
-def home() -> str:
-    """Show the home page."""
-    return render_template("web/base.html")
+def home() -> ResponseReturnValue:
+    """Show the newest articles (or, with ``?feed=mine``, those of followed authors)."""
+    viewer = _viewer()
+    mine = request.args.get("feed") == "mine"
+    if mine and viewer is None:
+        return redirect(url_for("auth.login", next=url_for("articles.home", feed="mine")))
+    if mine and viewer is not None:
+        fetch: Fetch = lambda page: queries.feed(viewer=viewer, page=page)  # noqa: E731
+    else:
+        fetch = lambda page: queries.list_articles(viewer=viewer, page=page)  # noqa: E731
+    return _list_page(
+        fetch,
+        "articles/home.html",
+        feed="mine" if mine else "global",
+        tag=None,
+        params={"feed": "mine"} if mine else {},
+        popular_tags=queries.popular_tags(limit=POPULAR_TAGS),
+    )
 
 
-@bp.route("/editor", methods=["GET", "POST"])
-def editor() -> str:
-    """Write an article."""
-    abort(404)
+@bp.get("/tag/<path:tag>")
+def tag(tag: str) -> ResponseReturnValue:
+    """Show the newest articles with a tag."""
+    viewer = _viewer()
+    return _list_page(
+        lambda page: queries.list_articles(viewer=viewer, page=page, tag=tag),
+        "articles/home.html",
+        feed="tag",
+        tag=tag,
+        params={"tag": tag},
+        popular_tags=queries.popular_tags(limit=POPULAR_TAGS),
+    )
 
 
-@bp.get("/profile/<username>")
-def profile(username: str) -> str:  # noqa: ARG001  (skeleton)
-    """Show a profile."""
-    abort(404)
+@bp.get("/profile/<username>", defaults={"tab": "articles"}, endpoint="profile")
+@bp.get("/profile/<username>/favorites", defaults={"tab": "favorites"}, endpoint="favorites")
+@bp.get("/profile/<username>/drafts", defaults={"tab": "drafts"}, endpoint="drafts")
+def profile(username: str, tab: str) -> ResponseReturnValue:
+    """Show a profile over its author's articles, favorites or (their own) drafts."""
+    user = auth_services.get_user_by_username(username=username)
+    viewer = _viewer()
+    own = viewer is not None and viewer.id == user.id
+    fetch: Fetch
+    if tab == "drafts":
+        if not own:
+            abort(404)  # drafts are their author's alone: to others the tab does not exist
+        fetch = lambda page: queries.drafts(author=user, page=page)  # noqa: E731
+    elif tab == "favorites":
+        fetch = lambda page: queries.list_articles(  # noqa: E731
+            viewer=viewer, page=page, favorited=user.username
+        )
+    else:
+        fetch = lambda page: queries.list_articles(  # noqa: E731
+            viewer=viewer, page=page, author=user.username
+        )
+    return _list_page(
+        fetch,
+        "articles/profile.html",
+        profile=profile_services.profile_of(user=user, viewer=viewer),
+        own=own,
+        tab=tab,
+        params={"username": user.username},
+    )
+
+
+# --------------------------------------------------------------------------- one article
+
+
+@bp.get("/article/<slug>")
+def article(slug: str) -> ResponseReturnValue:
+    """Show an article with its comments."""
+    viewer = _viewer()
+    view = queries.article_view(slug=slug, viewer=viewer)
+    return render_template(
+        "articles/article.html",
+        article=view,
+        comments=queries.comment_views(slug=slug, viewer=viewer),
+        is_author=viewer is not None and viewer.username == view.author.username,
+        here=request.path,
+    )
+
+
+@bp.post("/article/<slug>/favorite", defaults={"on": True}, endpoint="favorite")
+@bp.post("/article/<slug>/unfavorite", defaults={"on": False}, endpoint="unfavorite")
+def favorite(slug: str, on: bool) -> ResponseReturnValue:
+    """Add the article to (or take it out of) the signed-in user's favorites."""
+    back = _back(_article_url(slug))
+    user = _actor(back)
+    found = services.get_article(slug=slug, viewer=user)
+    try:
+        if on:
+            services.favorite(article=found, user=user)
+        else:
+            services.unfavorite(article=found, user=user)
+    except Invalid:
+        flash(_("A draft can't be favorited."), "error")
+        return redirect(back)
+    db.session.commit()
+    if on:
+        flash(_("Added “%(title)s” to your favorites.", title=found.title), "success")
+    else:
+        flash(_("Removed “%(title)s” from your favorites.", title=found.title), "success")
+    return redirect(back)
+
+
+@bp.post("/profile/<username>/follow", defaults={"on": True}, endpoint="follow")
+@bp.post("/profile/<username>/unfollow", defaults={"on": False}, endpoint="unfollow")
+def follow(username: str, on: bool) -> ResponseReturnValue:
+    """Follow (or stop following) an author."""
+    back = _back(url_for("articles.profile", username=username))
+    user = _actor(back)
+    followee = auth_services.get_user_by_username(username=username)
+    try:
+        if on:
+            profile_services.follow(follower=user, followee=followee)
+        else:
+            profile_services.unfollow(follower=user, followee=followee)
+    except Invalid:
+        flash(_("You can't follow yourself."), "error")
+        return redirect(back)
+    db.session.commit()
+    if on:
+        flash(_("You follow %(name)s now.", name=followee.username), "success")
+    else:
+        flash(_("You no longer follow %(name)s.", name=followee.username), "success")
+    return redirect(back)
+
+
+@bp.post("/article/<slug>/comments")
+def add_comment(slug: str) -> ResponseReturnValue:
+    """Post a comment under the article."""
+    back = _back(_article_url(slug))
+    user = _actor(back)
+    found = services.get_article(slug=slug, viewer=user)
+    form = CommentForm()
+    if not form.validate():
+        for error in form.body.errors:
+            flash(str(error), "error")
+        return redirect(f"{back}#comment-form")
+    try:
+        added = comments.add_comment(article=found, author=user, body=form.body.data or "")
+    except Invalid:
+        flash(_("Comments open when the article is published."), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Your comment is posted."), "success")
+    return redirect(f"{back}#comment-{added.id}")
+
+
+@bp.post("/article/<slug>/comments/<int:comment_id>/delete")
+def delete_comment(slug: str, comment_id: int) -> ResponseReturnValue:
+    """Delete one of your comments."""
+    back = _back(_article_url(slug))
+    user = _actor(back)
+    found = services.get_article(slug=slug, viewer=user)
+    comments.delete_comment(article=found, comment_id=comment_id, actor=user)
+    db.session.commit()
+    flash(_("Your comment is deleted."), "success")
+    return redirect(f"{back}#comments")
+
+
+@bp.post("/article/<slug>/delete")
+def delete(slug: str) -> ResponseReturnValue:
+    """Delete an article (its author's right)."""
+    user = _actor(_article_url(slug))
+    found = services.get_article(slug=slug, viewer=user)
+    title = found.title
+    services.delete_article(article=found, actor=user)
+    db.session.commit()
+    flash(_("“%(title)s” is deleted.", title=title), "success")
+    return redirect(url_for("articles.profile", username=user.username))
+
+
+@bp.post("/article/<slug>/publish")
+def publish(slug: str) -> ResponseReturnValue:
+    """Publish a draft."""
+    user = _actor(_article_url(slug))
+    found = services.get_article(slug=slug, viewer=user)
+    if not found.published:
+        services.update_article(article=found, actor=user, changes={"published": True})
+        db.session.commit()
+        flash(_("Your article is published."), "success")
+    return redirect(_article_url(found.slug))
+
+
+# --------------------------------------------------------------------------- the editor
+
+
+@bp.route("/editor", methods=["GET", "POST"], defaults={"slug": None})
+@bp.route("/editor/<slug>", methods=["GET", "POST"])
+@login_required
+def editor(slug: str | None) -> ResponseReturnValue:
+    """Write a new article or edit one of yours; save it as a draft or publish it."""
+    user = _viewer()
+    assert user is not None  # login_required
+    existing: Article | None = None
+    if slug is not None:
+        existing = services.get_article(slug=slug, viewer=user)
+        if not can_edit(existing, user, moderate=Scope.ARTICLES_MODERATE):
+            abort(403)
+    elif not has_scope(user, Scope.ARTICLES_WRITE):
+        abort(403)
+    if request.method == "GET" and existing is not None:
+        form = ArticleForm(
+            data={
+                "title": existing.title,
+                "description": existing.description,
+                "body": existing.body,
+                "tags": ", ".join(orjson.loads(existing.tag_names)),
+            }
+        )
+    else:
+        form = ArticleForm()
+    action = request.form.get("action", "")
+    preview_html: str | None = None
+    status = 200
+    if request.method == "POST":
+        if action == "preview":
+            preview_html = markdown.render((form.body.data or "")[:BODY_MAX])
+        elif form.validate():
+            saved = _save(form, existing, action, user)
+            db.session.commit()
+            return redirect(_article_url(saved.slug))
+        else:
+            status = 422
+    page = render_template(
+        "articles/editor.html",
+        form=form,
+        article=existing,
+        preview_html=preview_html,
+        tags_max=TAGS_PER_ARTICLE,
+        tag_max=TAG_MAX,
+    )
+    return page, status
+
+
+def _save(form: ArticleForm, existing: Article | None, action: str, user: User) -> Article:
+    """Create or change the article from a valid editor form; flash what happened.
+
+    Only the "Publish" button publishes a new article or a draft (anything else keeps it a
+    draft, so nothing goes out by accident); a published article stays published ("Update").
+    """
+    title, description = form.title.data or "", form.description.data or ""
+    body, tag_list = form.body.data or "", form.tag_list()
+    if existing is None:
+        publish = action == "publish"
+        saved = services.create_article(
+            author=user,
+            title=title,
+            description=description,
+            body=body,
+            tag_list=tag_list,
+            published=publish,
+        )
+        message = _("Your article is published.") if publish else None
+    else:
+        was_published = existing.published
+        publish = was_published or action == "publish"
+        changes = {"title": title, "description": description, "body": body}
+        saved = services.update_article(
+            article=existing,
+            actor=user,
+            changes={**changes, "tag_list": tag_list, "published": publish},
+        )
+        if was_published:
+            message = _("Your article is updated.")
+        else:
+            message = _("Your article is published.") if publish else None
+    flash(message or _("Your draft is saved. Only you can see it."), "success")
+    return saved
+
+
+@bp.post("/editor/preview")
+@limiter.limit(PREVIEW_LIMIT)
+def preview() -> ResponseReturnValue:
+    """Return the sanitised HTML of a Markdown ``body`` (the editor's live preview)."""
+    if _viewer() is None:
+        abort(401)
+    body = request.form.get("body", "")
+    if len(body) > BODY_MAX:
+        abort(413)
+    return Response(markdown.render(body), mimetype="text/html")
