@@ -17,14 +17,26 @@ def _fingerprint(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
 
 
+_URLS: dict[tuple[str, str | None, str], str] = {}
+
+
 def asset_url(filename: str, blueprint: str | None = None) -> str:
-    """Return the URL of a static file with its content fingerprint."""
-    if blueprint is None:
-        folder, endpoint = current_app.static_folder, "static"
-    else:
-        folder, endpoint = current_app.blueprints[blueprint].static_folder, f"{blueprint}.static"
-    assert folder is not None  # both the app and Bootstrap-Flask have one
-    return url_for(endpoint, filename=filename, v=_fingerprint(str(Path(folder) / filename)))
+    """Return the URL of a static file with its content fingerprint.
+
+    Every page links the same few assets: each URL is built once per process (and site root).
+    """
+    key = (filename, blueprint, request.script_root)
+    url = _URLS.get(key)
+    if url is None:
+        if blueprint is None:
+            folder, endpoint = current_app.static_folder, "static"
+        else:
+            bp = current_app.blueprints[blueprint]
+            folder, endpoint = bp.static_folder, f"{blueprint}.static"
+        assert folder is not None  # both the app and Bootstrap-Flask have one
+        fingerprint = _fingerprint(str(Path(folder) / filename))
+        url = _URLS[key] = url_for(endpoint, filename=filename, v=fingerprint)
+    return url
 
 
 def cache_fingerprinted(response: Response) -> Response:
