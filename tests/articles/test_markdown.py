@@ -114,10 +114,10 @@ def test_images():
 
 
 def test_cjk_text_is_intact():
-    body = "# 墨石\n\n中文内容，测试。**粗体**和`代码`。日本語、한국어。"  # noqa: RUF001  (CJK punctuation on purpose)
+    body = "# 墨石\n\n中文内容，测试。**粗体**和`代码`。日本語、한국어。"
     html = render(body)
     assert "<h1>墨石</h1>" in html
-    expected = "中文内容，测试。<strong>粗体</strong>和<code>代码</code>。日本語、한국어。"  # noqa: RUF001
+    expected = "中文内容，测试。<strong>粗体</strong>和<code>代码</code>。日本語、한국어。"
     assert expected in html
 
 
