@@ -79,7 +79,7 @@ def test_pages_are_newest_first_with_ties_broken_by_id(library):
 def test_the_plan_follows_the_filters_density(library):
     assert counters.read(counters.PUBLISHED_ARTICLES) == 30
     wide, deep = PageRequest(limit=5), PageRequest(limit=5, offset=25)
-    assert queries._should_walk(matching=30, page=wide)  # 30^2 > 5 * 30
-    assert not queries._should_walk(matching=5, page=wide)  # 5^2 < 5 * 30
-    assert not queries._should_walk(matching=12, page=deep)  # 12^2 < 30 * 30: sort instead
-    assert not queries._should_walk(matching=0, page=wide)
+    assert queries.should_walk(matching=30, page=wide)  # 30^2 > 5 * 30
+    assert not queries.should_walk(matching=5, page=wide)  # 5^2 < 5 * 30
+    assert not queries.should_walk(matching=12, page=deep)  # 12^2 < 30 * 30: sort instead
+    assert not queries.should_walk(matching=0, page=wide)

@@ -19,8 +19,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import gettext as _
 from markupsafe import escape
 
-from inkstone.articles import queries
-from inkstone.articles.queries import FeedEntry, FeedSubject
+from inkstone.articles import feed_queries, queries
+from inkstone.articles.feed_queries import FeedEntry, FeedSubject
 from inkstone.web.site import current_locale_tag
 
 bp = Blueprint("feeds", __name__, template_folder="templates")
@@ -91,7 +91,7 @@ def site_rss() -> Response:
 @bp.get("/tag/<path:tag>/feed.atom")
 def tag_atom(tag: str) -> Response:
     """Serve the newest articles with a tag as an Atom feed (404 for a tag not in use)."""
-    subject = queries.tag_subject(name=tag)
+    subject = feed_queries.tag_subject(name=tag)
     site = current_app.config["SITE_NAME"]
     return _atom(
         _feed(
@@ -100,7 +100,7 @@ def tag_atom(tag: str) -> Response:
             subtitle=_("The newest articles tagged %(tag)s", tag=subject.name),
             self_url=url_for("feeds.tag_atom", tag=subject.name, _external=True),
             alternate_url=url_for("articles.tag", tag=subject.name, _external=True),
-            entries=queries.feed_entries(limit=FEED_LENGTH, tag=subject),
+            entries=feed_queries.feed_entries(limit=FEED_LENGTH, tag=subject),
             since=subject.created_at,
         )
     )
@@ -109,7 +109,7 @@ def tag_atom(tag: str) -> Response:
 @bp.get("/profile/<username>/feed.atom")
 def profile_atom(username: str) -> Response:
     """Serve the newest articles of an author as an Atom feed (404 for an unknown user)."""
-    subject: FeedSubject = queries.author_subject(username=username)
+    subject: FeedSubject = feed_queries.author_subject(username=username)
     site = current_app.config["SITE_NAME"]
     return _atom(
         _feed(
@@ -118,7 +118,7 @@ def profile_atom(username: str) -> Response:
             subtitle=_("The newest articles by %(username)s", username=subject.name),
             self_url=url_for("feeds.profile_atom", username=subject.name, _external=True),
             alternate_url=url_for("articles.profile", username=subject.name, _external=True),
-            entries=queries.feed_entries(limit=FEED_LENGTH, author=subject),
+            entries=feed_queries.feed_entries(limit=FEED_LENGTH, author=subject),
             since=subject.created_at,
         )
     )
@@ -138,13 +138,13 @@ def sitemap() -> Response:
     parts.extend(_sitemap_url(tag_url(name)) for name in tags)
     article_url = _UrlPattern("articles.article", "slug")
     written = 0
-    for slug, updated_at in queries.sitemap_articles(limit=room):
+    for slug, updated_at in feed_queries.sitemap_articles(limit=room):
         parts.append(_sitemap_url(article_url(slug), updated_at))
         written += 1
     room -= written
     if room > 0:
         profile_url = _UrlPattern("articles.profile", "username")
-        authors = queries.authors_with_articles(limit=room)
+        authors = feed_queries.authors_with_articles(limit=room)
         parts.extend(_sitemap_url(profile_url(name)) for name in authors)
     parts.append("</urlset>\n")
     return _conditional(Response("".join(parts), content_type=XML_TYPE))
@@ -179,7 +179,7 @@ def _site_feed(self_endpoint: str) -> Feed:
         subtitle=_("The newest articles on %(site)s", site=site),
         self_url=url_for(self_endpoint, _external=True),
         alternate_url=url_for("articles.home", _external=True),
-        entries=queries.feed_entries(limit=FEED_LENGTH),
+        entries=feed_queries.feed_entries(limit=FEED_LENGTH),
         since=EPOCH,
     )
 

@@ -4,14 +4,14 @@ Every list costs a fixed number of queries whatever its length: one for the page
 columns and the article's cached tag names joined in) and, for a signed-in viewer, one each
 for favorites and follows. Totals come from counters kept by the services, never from a
 full-table COUNT, and the same counters pick the cheaper plan for a filtered page (see
-``_should_walk``).
+``should_walk``).
 Pages are read as plain rows through statements built once, not as ORM objects: this is the
 hottest path of the site.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,14 +21,10 @@ import orjson
 from sqlalchemy import (
     BindParameter,
     Select,
-    and_,
     bindparam,
-    case,
     exists,
     func,
-    null,
     select,
-    true,
 )
 
 from inkstone.articles import markdown
@@ -213,7 +209,7 @@ def article_view(*, slug: str, viewer: User | None) -> ArticleView:
 
 
 @cache
-def _page_statement(
+def page_statement(
     *,
     tag: bool = False,
     author: bool = False,
@@ -226,7 +222,7 @@ def _page_statement(
 
     ``walk=False`` drives the query from the filter's own index and sorts what it finds;
     ``walk=True`` walks the ``(created_at, id)`` index newest first and tests each article
-    against the filter, stopping at the page's end. See ``_should_walk`` for the choice.
+    against the filter, stopping at the page's end. See ``should_walk`` for the choice.
     Pages hold published articles, or only drafts with ``drafts=True`` (an author's own).
     """
     query = (
@@ -272,7 +268,7 @@ def _page_statement(
     return statement
 
 
-def _should_walk(*, matching: int, page: PageRequest) -> bool:
+def should_walk(*, matching: int, page: PageRequest) -> bool:
     """Tell whether walking the date index beats sorting the ``matching`` rows.
 
     Sorting costs about ``matching`` rows whatever the page; walking costs about
@@ -286,13 +282,13 @@ def _should_walk(*, matching: int, page: PageRequest) -> bool:
 
 
 def _rows(params: dict[str, int], page: PageRequest, **shape: bool) -> list[ArticleRow]:
-    statement = _page_statement(**shape)
+    statement = page_statement(**shape)
     result = reads.execute(statement, {**params, "limit": page.limit, "offset": page.offset})
     return [ArticleRow(*row) for row in result]
 
 
 def _count(params: dict[str, int], **shape: bool) -> int:
-    statement = _page_statement(**shape).limit(None).offset(None).order_by(None)
+    statement = page_statement(**shape).limit(None).offset(None).order_by(None)
     counted = select(func.count()).select_from(statement.subquery())
     return int(reads.scalar(counted, params) or 0)
 
@@ -346,7 +342,7 @@ def list_articles(
         total = counters.read(counters.PUBLISHED_ARTICLES)
     elif len(totals) == 1:
         total = totals[0]
-        walk = not shape["author"] and _should_walk(matching=total, page=page)
+        walk = not shape["author"] and should_walk(matching=total, page=page)
         rows = _rows(params, page, walk=walk, **shape)
     else:  # combined filters: the planner drives from the narrowest index; count that set
         rows = _rows(params, page, **shape)
@@ -363,7 +359,7 @@ def feed(*, viewer: User, page: PageRequest) -> ArticlePage:
     """Return the newest articles by authors ``viewer`` follows."""
     params = {"viewer_id": viewer.id}
     total = int(reads.scalar(_FEED_TOTAL, params) or 0)
-    rows = _rows(params, page, feed=True, walk=_should_walk(matching=total, page=page))
+    rows = _rows(params, page, feed=True, walk=should_walk(matching=total, page=page))
     return ArticlePage(articles=present(rows, viewer=viewer, all_followed=True), total=total)
 
 
@@ -428,131 +424,3 @@ def comment_views(*, slug: str, viewer: User | None) -> list[CommentView]:
         )
         for r in rows
     ]
-
-
-# --------------------------------------------------------------------------- feeds and sitemap
-
-
-class FeedSubject(NamedTuple):
-    """A tag or an author a feed is about."""
-
-    id: int
-    name: str
-    created_at: datetime
-    articles_count: int
-
-
-class FeedEntry(NamedTuple):
-    """A published article as feeds show it: its stored HTML and its author's name."""
-
-    id: int
-    slug: str
-    title: str
-    description: str
-    created_at: datetime
-    updated_at: datetime
-    username: str
-    tag_list: list[str]
-    body_html: str
-
-
-# A tag only drafts use is not public: it has no feed.
-_TAG_SUBJECT = select(Tag.id, Tag.name, Tag.created_at, Tag.articles_count).where(
-    Tag.key == bindparam("key"), Tag.articles_count > 0
-)
-_AUTHOR_SUBJECT = select(User.id, User.username, User.created_at, User.articles_count).where(
-    func.lower(User.username) == func.lower(bindparam("username"))
-)
-
-
-def tag_subject(*, name: str) -> FeedSubject:
-    """Return the tag called ``name`` if a published article has it, or raise ``NotFound``."""
-    row = reads.execute(_TAG_SUBJECT, {"key": tag_key(name)}).first()
-    if row is None:
-        raise NotFound("tag not found", field="tag")
-    return FeedSubject(*row)
-
-
-def author_subject(*, username: str) -> FeedSubject:
-    """Return the user called ``username`` (any case), or raise ``NotFound``."""
-    row = reads.execute(_AUTHOR_SUBJECT, {"username": username}).first()
-    if row is None:
-        raise NotFound("profile not found", field="username")
-    return FeedSubject(*row)
-
-
-@cache
-def _feed_statement(*, tag: bool, author: bool, walk: bool) -> Select[*tuple[Any, ...]]:
-    """Build (once per shape) a page query that also reads the stored HTML.
-
-    The Markdown source comes back only where the stored HTML is missing or was written by
-    another renderer: a feed of fresh articles never reads their bodies.
-    """
-    fresh = and_(
-        Article.body_html.is_not(None),
-        Article.body_html_version == bindparam("render_version"),
-    )
-    return _page_statement(tag=tag, author=author, walk=walk).add_columns(
-        case((fresh, null()), else_=Article.body),
-        Article.published,
-        Article.body_html,
-        Article.body_html_version,
-    )
-
-
-def feed_entries(
-    *, limit: int = 20, tag: FeedSubject | None = None, author: FeedSubject | None = None
-) -> list[FeedEntry]:
-    """Return the newest ``limit`` published articles, of a tag or an author, in one query.
-
-    Their HTML is the stored rendering, made again only for rows an older renderer stored.
-    """
-    page = PageRequest(limit=limit)
-    params = {"render_version": markdown.RENDER_VERSION, "limit": limit, "offset": 0}
-    walk = False
-    if tag is not None:
-        params["tag_id"] = tag.id
-        walk = author is None and _should_walk(matching=tag.articles_count, page=page)
-    if author is not None:
-        params["author_id"] = author.id
-    statement = _feed_statement(tag=tag is not None, author=author is not None, walk=walk)
-    rows = [ArticleRow(*row) for row in reads.execute(statement, params)]
-    return [
-        FeedEntry(
-            id=r.id,
-            slug=r.slug,
-            title=r.title,
-            description=r.description,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-            username=r.username,
-            tag_list=orjson.loads(r.tag_names),
-            body_html=markdown.render(r.body) if r.body is not None else r.body_html or "",
-        )
-        for r in rows
-    ]
-
-
-_SITEMAP_ARTICLES = (
-    select(Article.slug, Article.updated_at)
-    .where(Article.published == true())
-    .order_by(Article.created_at.desc(), Article.id.desc())
-    .limit(bindparam("limit"))
-)
-_SITEMAP_AUTHORS = (
-    select(User.username)
-    .where(User.articles_count > 0)
-    .order_by(User.articles_count.desc(), User.id)
-    .limit(bindparam("limit"))
-)
-
-
-def sitemap_articles(*, limit: int) -> Iterator[tuple[str, datetime]]:
-    """Return ``(slug, updated_at)`` of the newest ``limit`` published articles, as read."""
-    result = reads.execute(_SITEMAP_ARTICLES, {"limit": limit})
-    return ((slug, updated_at) for slug, updated_at in result)
-
-
-def authors_with_articles(*, limit: int) -> list[str]:
-    """Return the usernames of authors of published articles, most prolific first."""
-    return reads.scalars(_SITEMAP_AUTHORS, {"limit": limit})
