@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from bench import generate
 from inkstone.app import create_app
-from inkstone.articles.models import Article, Favorite, Tag, article_tags
+from inkstone.articles.models import Article, Comment, Favorite, Tag, article_tags
 from inkstone.auth.models import Role, User, user_roles
 from inkstone.auth.passwords import hash_password
 from inkstone.core.config import Settings
@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 PASSWORD = "inkstone-bench"
-FORMAT = 2  # bump when the generated data changes, to invalidate cached databases
+FORMAT = 4  # bump when the generated data changes, to invalidate cached databases
 BATCH = 5_000
 FAVORITE_SLUGS = 20_000  # articles the favorite benchmark cycles through
 BENCH_DOMAIN = "@bench.inkstone.test"
@@ -78,6 +78,7 @@ class Dataset:
     password: str
     migration_head: str
     format: int = FORMAT
+    render_version: int | None = None  # the Markdown renderer that filled body_html
 
     @property
     def favorite_slugs(self) -> Path:
@@ -139,6 +140,8 @@ def _stale(dataset: Dataset) -> str | None:
     head = migration_head()
     if dataset.migration_head != head:
         return f"migrations moved to {head}"
+    if dataset.render_version != render_version():
+        return f"the Markdown renderer moved to version {render_version()}"
     engine = connect(dataset.database_url)
     try:
         with engine.connect() as conn:
@@ -193,6 +196,7 @@ def build(final: Path, *, articles: int, users: int) -> Dataset:
         writer_email=generate.email(generate.WRITER_INDEX),
         writer_id=generate.WRITER_INDEX + 1,
         migration_head=migration_head(),
+        render_version=render_version(),
         **picks,
     )
     (work / "meta.json").write_text(json.dumps(asdict(dataset), indent=2) + "\n")
@@ -262,11 +266,14 @@ def _insert(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> i
 
 def _load(conn: Connection, *, articles: int, users: int) -> dict[str, Any]:
     """Insert every row and set every denormalised counter; return the benchmark handles."""
+    middle = max(1, articles // 2)  # the article the single-article benchmarks read
     gen = generate.ArticleGenerator(
         n_articles=articles,
         n_users=users,
         newest=generate.newest_time(),
         encode_tag_names=_tag_names_encoder(),
+        render_body=_body_renderer(),
+        featured_id=middle,
     )
     start = gen.clock
     rows = generate.users(users, password_hash=hash_password(PASSWORD), start=start)
@@ -277,14 +284,15 @@ def _load(conn: Connection, *, articles: int, users: int) -> dict[str, Any]:
     _insert(conn, Tag.__table__, generate.tags(when=start))  # type: ignore[arg-type]
 
     wanted = set(random.Random(4).sample(range(1, articles + 1), k=min(FAVORITE_SLUGS, articles)))
-    middle = max(1, articles // 2)
     favorite_slugs: list[str] = []
     article_slug = ""
-    for arts, links, favs in gen.batches(BATCH):
+    for arts, links, favs, comments in gen.batches(BATCH):
         conn.execute(Article.__table__.insert(), arts)
         conn.execute(article_tags.insert(), links)
         if favs:
             conn.execute(Favorite.__table__.insert(), favs)
+        if comments:
+            conn.execute(Comment.__table__.insert(), comments)
         for row in arts:
             if row["id"] in wanted:
                 favorite_slugs.append(str(row["slug"]))
@@ -334,6 +342,37 @@ def _tag_names_encoder() -> Callable[[list[str]], str] | None:
     return lambda names: str(encode_names(SimpleNamespace(name=n) for n in names))
 
 
+def render_version() -> int | None:
+    """Return the version of the renderer whose HTML the app stores, if the schema has it."""
+    if "body_html" not in Article.__table__.c:
+        return None
+    from inkstone.articles import markdown
+
+    return int(markdown.RENDER_VERSION)
+
+
+def _body_renderer() -> Callable[[str], dict[str, object]] | None:
+    """Return how the app stores an article's rendered body on its row, if the schema has it.
+
+    The services render Markdown when an article is written, so pages never do on a read;
+    bulk inserts bypass them, so the same columns are filled here. Bodies come from a small
+    pool, so each distinct one is rendered once.
+    """
+    version = render_version()
+    if version is None:
+        return None
+    from inkstone.articles import markdown
+
+    rendered: dict[str, dict[str, object]] = {}
+
+    def columns(body: str) -> dict[str, object]:
+        if body not in rendered:
+            rendered[body] = {"body_html": markdown.render(body), "body_html_version": version}
+        return rendered[body]
+
+    return columns
+
+
 def _finish(engine: Engine) -> None:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
@@ -360,7 +399,15 @@ def _verify(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         counts = {
             name: one(f"SELECT count(*) FROM {name}")
-            for name in ("users", "articles", "tags", "article_tags", "favorites", "follows")
+            for name in (
+                "users",
+                "articles",
+                "tags",
+                "article_tags",
+                "favorites",
+                "follows",
+                "comments",
+            )
         }
         checks = {
             "articles.published": (
@@ -387,6 +434,14 @@ def _verify(engine: Engine) -> dict[str, int]:
         if "tag_names" in Article.__table__.c:  # the cached names: every article has a tag
             checks["articles.tag_names"] = (
                 one("SELECT count(*) FROM articles WHERE tag_names = '[]'"),
+                0,
+            )
+        if render_version() is not None:  # the stored HTML: every article has current HTML
+            checks["articles.body_html"] = (
+                one(
+                    "SELECT count(*) FROM articles WHERE body_html IS NULL "
+                    f"OR body_html_version != {render_version()}"
+                ),
                 0,
             )
     wrong = {name: pair for name, pair in checks.items() if pair[0] != pair[1]}

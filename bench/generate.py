@@ -35,6 +35,11 @@ TAG_CUM_WEIGHTS: tuple[float, ...] = tuple(
 
 TAG_IDS = range(len(TAGS))
 
+# Comments per article: most have none or a few, some a discussion (1.56 on average).
+COMMENT_COUNTS = range(7)
+COMMENT_WEIGHTS = (35, 25, 15, 10, 7, 5, 3)
+FEATURED_COMMENTS = 4  # the article the page benchmarks read always has a discussion
+
 READER_INDEX = 0  # follows exactly FOLLOWS_OF_READER authors: the feed benchmark's viewer
 WRITER_INDEX = 1  # favorites nothing at build time: the favorite benchmark's actor
 FOLLOWS_OF_READER = 20
@@ -50,6 +55,7 @@ class Totals:
     articles: int = 0
     article_tags: int = 0
     favorites: int = 0
+    comments: int = 0
 
 
 def username(i: int) -> str:
@@ -109,17 +115,109 @@ def _slug(words: list[str]) -> str:
     return slug
 
 
+# Code samples for fenced blocks: (info string, lines); "{w}" takes a random word.
+CODE_SAMPLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("python", (
+        "def {w}(items):",
+        "    \"\"\"Return the {w} of every item.\"\"\"",
+        "    total = 0",
+        "    for item in items:",
+        "        if item.{w} is not None:",
+        "            total += len(item.{w})",
+        "    return {{\"{w}\": total, \"count\": len(items)}}",
+    )),
+    ("sql", (
+        "SELECT a.id, a.{w}, count(f.user_id) AS favorites",
+        "FROM articles a LEFT JOIN favorites f ON f.article_id = a.id",
+        "WHERE a.created_at > '2024-01-01' AND a.{w} IS NOT NULL",
+        "GROUP BY a.id ORDER BY favorites DESC LIMIT 20;",
+    )),
+    ("javascript", (
+        "const {w} = async (url) => {{",
+        "  const response = await fetch(url, {{ headers: {{ Accept: 'application/json' }} }});",
+        "  if (!response.ok) throw new Error(`{w}: ${{response.status}}`);",
+        "  return (await response.json()).{w};",
+        "}};",
+    )),
+    ("bash", (
+        "set -euo pipefail",
+        "for f in ./{w}/*.md; do",
+        '  echo "converting $f"',
+        '  pandoc "$f" -o "${{f%.md}}.html"',
+        "done",
+    )),
+    ("", (
+        "{w}: 42",
+        "  {w}: true",
+        "  retries: 3",
+    )),
+)  # fmt: skip
+
+
+def _sentence(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(low, high))).capitalize()
+
+
+def _paragraph(rng: random.Random) -> str:
+    """Return a paragraph with some inline Markdown: emphasis, code, a link."""
+    words = rng.choices(WORDS, k=rng.randint(20, 60))
+    spots = rng.sample(range(1, len(words)), k=3)
+    kind = rng.randrange(4)
+    words[spots[0]] = f"**{words[spots[0]]}**" if kind % 2 else f"*{words[spots[0]]}*"
+    words[spots[1]] = f"`{words[spots[1]]}()`"
+    if kind == 0:
+        words[spots[2]] = f"[{words[spots[2]]}](https://example.com/{words[spots[2]]})"
+    elif kind == 1:
+        words[spots[2]] = f"[{words[spots[2]]}](/tag/{words[spots[2]]})"
+    elif kind == 2:
+        words[spots[2]] = f"https://docs.example.org/{words[spots[2]]}"  # an autolink
+    return " ".join(words).capitalize() + "."
+
+
+def _code(rng: random.Random) -> str:
+    lang, lines = rng.choice(CODE_SAMPLES)
+    word = rng.choice(WORDS)
+    return "\n".join([f"```{lang}", *(line.format(w=word) for line in lines), "```"])
+
+
+def _list(rng: random.Random) -> str:
+    ordered = rng.random() < 0.3
+    items = [_sentence(rng, 3, 12) for _ in range(rng.randint(3, 6))]
+    return "\n".join(f"{i + 1}. {t}" if ordered else f"- {t}" for i, t in enumerate(items))
+
+
+def _table(rng: random.Random) -> str:
+    rows = []
+    for _ in range(rng.randint(2, 5)):
+        rows.append(f"| {rng.choice(WORDS)} | {rng.randint(1, 999)} | {_sentence(rng, 2, 5)} |")
+    return "\n".join(["| name | value | note |", "|---|---:|---|", *rows])
+
+
+def _body(rng: random.Random) -> str:
+    """Return one Markdown body as authors write them: a few sections of mixed blocks."""
+    blocks = [_paragraph(rng)]
+    for _ in range(rng.randint(1, 3)):
+        blocks.append(f"## {_sentence(rng, 2, 5)}")
+        blocks.extend(_paragraph(rng) for _ in range(rng.randint(1, 3)))
+        extra = rng.random()
+        if extra < 0.45:
+            blocks.append(_list(rng))
+        elif extra < 0.8:
+            blocks.append(_code(rng))
+        elif extra < 0.9:
+            blocks.append("> " + _sentence(rng, 8, 25) + ".")
+        else:
+            blocks.append(_table(rng))
+    return "\n\n".join(blocks) + "\n"
+
+
 def _texts(rng: random.Random, count: int) -> list[str]:
-    """Return a pool of Markdown bodies (reused: bodies are payload, not keys)."""
-    pool = []
-    for _ in range(count):
-        paragraphs = [
-            " ".join(rng.choices(WORDS, k=rng.randint(20, 60))).capitalize() + "."
-            for _ in range(rng.randint(2, 6))
-        ]
-        heading = " ".join(rng.choices(WORDS, k=3)).capitalize()
-        pool.append(f"## {heading}\n\n" + "\n\n".join(paragraphs))
-    return pool
+    """Return a pool of Markdown bodies (reused: bodies are payload, not keys).
+
+    Every body has headings and paragraphs with emphasis, inline code and links; most also
+    have a list, a highlighted code block, a quote or a table, so a rendered page is typical.
+    """
+    return [_body(rng) for _ in range(count)]
 
 
 class ArticleGenerator:
@@ -132,10 +230,20 @@ class ArticleGenerator:
         n_users: int,
         newest: datetime,
         encode_tag_names: Callable[[list[str]], str] | None = None,
+        render_body: Callable[[str], dict[str, object]] | None = None,
+        featured_id: int | None = None,
         seed: int = 3,
     ) -> None:
         self.rng = random.Random(seed)
+        self.comment_rng = random.Random(seed + 100)  # its own stream: articles stay as they were
+        self.newest = newest
+        self.featured_id = featured_id
+        self.comment_bodies = [
+            " ".join(_sentence(self.comment_rng, 4, 20) + "." for _ in range(k))
+            for k in self.comment_rng.choices((1, 1, 2, 2, 3, 5), k=256)
+        ]
         self.encode_tag_names = encode_tag_names
+        self.render_body = render_body
         self.n_articles = n_articles
         self.n_users = n_users
         self.bodies = _texts(self.rng, 512)
@@ -154,13 +262,34 @@ class ArticleGenerator:
         self.slugs.add(candidate)
         return candidate
 
+    def _comments(self, article_id: int, published: datetime) -> Iterator[dict[str, object]]:
+        """Yield the comments of one article: by anyone, in the weeks after it appeared."""
+        rng = self.comment_rng
+        if article_id == self.featured_id:
+            count = FEATURED_COMMENTS
+        else:
+            count = rng.choices(COMMENT_COUNTS, weights=COMMENT_WEIGHTS)[0]
+        when = published
+        for _ in range(count):
+            when = min(when + timedelta(minutes=rng.randint(1, 10_000)), self.newest)
+            self.totals.comments += 1
+            yield {
+                "id": self.totals.comments,
+                "body": rng.choice(self.comment_bodies),
+                "article_id": article_id,
+                "author_id": rng.randrange(self.n_users) + 1,
+                "created_at": when,
+                "updated_at": when,
+            }
+
     def batches(self, size: int) -> Iterator[tuple[list[dict[str, object]], ...]]:
-        """Yield (articles, article_tags, favorites) row lists of about ``size`` articles."""
+        """Yield (articles, article_tags, favorites, comments) row lists of ~``size`` articles."""
         rng, t = self.rng, self.totals
         for first in range(1, self.n_articles + 1, size):
             arts: list[dict[str, object]] = []
             links: list[dict[str, object]] = []
             favs: list[dict[str, object]] = []
+            comments: list[dict[str, object]] = []
             for article_id in range(first, min(first + size, self.n_articles + 1)):
                 if rng.random() >= TIE_CHANCE:
                     self.clock += timedelta(milliseconds=rng.randint(1, 2 * self.gap_ms))
@@ -188,6 +317,9 @@ class ArticleGenerator:
                     t.tag_articles[tag] += 1
                 if self.encode_tag_names is not None:
                     arts[-1]["tag_names"] = self.encode_tag_names([TAGS[i] for i in set(picked)])
+                if self.render_body is not None:
+                    arts[-1].update(self.render_body(str(arts[-1]["body"])))
+                comments.extend(self._comments(article_id, self.clock))
                 for fan in fans:
                     favs.append(
                         {"user_id": fan + 1, "article_id": article_id, "created_at": edited}
@@ -196,7 +328,7 @@ class ArticleGenerator:
             t.articles += len(arts)
             t.article_tags += len(links)
             t.favorites += len(favs)
-            yield arts, links, favs
+            yield arts, links, favs, comments
 
 
 def newest_time() -> datetime:

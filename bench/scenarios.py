@@ -46,11 +46,12 @@ class Scenario:
     script_args: tuple[str, ...] = ()
 
 
-NAMES = ("hello", "list", "article", "tags", "feed", "tag", "favorite")
+NAMES = ("hello", "home", "page", "list", "article", "tags", "feed", "tag", "favorite")
 BASELINES = ("hello", "hello-end")  # measured first and last; ratios use their mean
-# The endpoints whose latency must hold as the dataset grows (first page, one article, a tag
-# filter, the feed): within 2x of their 10,000-article latency at 1,000,000 articles.
-SCALE_CHECKED = ("list", "article", "tag", "feed")
+# The endpoints whose latency must hold as the dataset grows (the site's home and article
+# pages, the API's first page, one article, a tag filter, the feed): within 2x of their
+# 10,000-article latency at 1,000,000 articles.
+SCALE_CHECKED = ("home", "page", "list", "article", "tag", "feed")
 
 
 def build(
@@ -61,6 +62,21 @@ def build(
     tag = urllib.parse.quote(dataset.popular_tag)
     return [
         Scenario("hello", "hello-world GET /", "hello", "/", Target()),
+        # The server-rendered site, anonymous (issue 3): no full-page cache in front.
+        Scenario(
+            "home",
+            "site GET /",
+            "inkstone",
+            "/",
+            Target(min_ratio=0.10, max_p99_ms=60),
+        ),
+        Scenario(
+            "page",
+            "site GET /article/<slug>",
+            "inkstone",
+            f"/article/{slug}",
+            Target(min_ratio=0.10, max_p99_ms=60),
+        ),
         Scenario(
             "list",
             "GET /articles?limit=20",
