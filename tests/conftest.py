@@ -385,7 +385,7 @@ def make_article(app: Flask, db: Any) -> Callable[..., Article]:
 _CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def csrf_token(client: FlaskClient, path: str = "/") -> str:
+def csrf_token(client: FlaskClient, path: str = "/guestbook") -> str:
     """Return the CSRF token of ``client``'s session, read from a page as a browser would."""
     page = client.get(path)
     match = _CSRF_INPUT.search(page.get_data(as_text=True))

@@ -254,7 +254,7 @@ def test_the_preview_endpoint_returns_sanitised_html(client, author):
 
 
 def test_the_preview_endpoint_needs_a_csrf_token_and_a_signed_in_user(client, make_user, sign_in):
-    token = csrf_token(client, "/")
+    token = csrf_token(client)
     visitor = client.post("/editor/preview", data={"body": "x"}, headers={"X-CSRFToken": token})
     assert visitor.status_code == 401
     sign_in(client, make_user())

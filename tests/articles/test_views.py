@@ -53,7 +53,7 @@ def _current_tab(response):
     return found.group(1)
 
 
-def _post(client, url, data=None, token_from="/"):
+def _post(client, url, data=None, token_from="/guestbook"):
     return client.post(url, data={"csrf_token": csrf_token(client, token_from), **(data or {})})
 
 

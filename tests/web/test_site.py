@@ -56,10 +56,35 @@ def test_the_switcher_sets_a_cookie_that_beats_accept_language(client):
     assert page_lang(client.get("/", headers={"Accept-Language": "en"})) == "zh-CN"
 
 
-def test_the_switcher_refuses_a_post_without_csrf_token(client):
+def test_a_visitor_switches_without_a_session_but_a_signed_in_user_needs_the_token(
+    client, make_user, sign_in, app
+):
+    # a visitor's choice is only a cookie in their browser: no token, no session needed
     response = client.post("/language", data={"locale": "zh_CN"})
-    assert response.status_code == 400
-    assert page_lang(client.get("/")) == "en"
+    assert response.status_code == 302
+    assert "locale=zh_CN" in response.headers["Set-Cookie"]
+    # a signed-in user's switch changes their account: it must carry the CSRF token
+    user = make_user()
+    sign_in(client, user)
+    refused = client.post("/language", data={"locale": "en"})
+    assert refused.status_code == 400
+    with app.app_context():
+        from inkstone.auth.models import User
+
+        assert db.session.get(User, user.id).locale is None
+
+
+def test_reading_the_site_as_a_visitor_sets_no_cookie(client, make_user, make_article):
+    article = make_article(make_user(), tag_list=["ink"])
+    for path in (
+        "/",
+        f"/article/{article.slug}",
+        "/tag/ink",
+        "/profile/" + article.author.username,
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example"])

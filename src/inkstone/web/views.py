@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from inkstone.extensions import db
+from inkstone.extensions import csrf, db
 from inkstone.web.assets import asset_url
 from inkstone.web.locale import LANGUAGES, LOCALE_COOKIE
 from inkstone.web.redirects import safe_next
@@ -17,8 +17,16 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language() -> Response:
-    """Switch the site's language: the user's setting when signed in, a cookie otherwise."""
+    """Switch the site's language: the user's setting when signed in, a cookie otherwise.
+
+    Only a signed-in user's switch changes anything on the server (their account), so only
+    theirs is CSRF-checked. A visitor's choice is a cookie in their own browser: their form
+    carries no token, so reading the site as a visitor needs no session cookie at all.
+    """
+    if current_user.is_authenticated:
+        csrf.protect()
     locale = request.form.get("locale", "")
     response = redirect(safe_next(request.form.get("next"), default=url_for("articles.home")))
     if locale not in LANGUAGES:
