@@ -10,6 +10,7 @@ Rules the fixtures rely on:
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import itertools
 import os
@@ -40,6 +41,7 @@ from inkstone.auth.models import RoleName, User
 from inkstone.auth.services import register_user
 from inkstone.auth.tokens import issue_token
 from inkstone.extensions import db as _db
+from inkstone.extensions import limiter
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS_DIR = str(ROOT / "migrations")
@@ -380,6 +382,40 @@ def make_article(app: Flask, db: Any) -> Callable[..., Article]:
     return make
 
 
+# --------------------------------------------------------------------------- rate limits
+
+
+@pytest.fixture
+def make_limited_app(
+    app: Flask, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Flask]]:
+    """Return a function building an app with rate limits on (in memory) and these limits.
+
+    The app shares the already-migrated test database; its engine is disposed afterwards.
+    """
+    # The limiter is one object shared by every app; put its switch back for the other tests.
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    made: list[Flask] = []
+
+    def make(**limits: str) -> Flask:
+        limited = create_app(
+            app_config(
+                tmp_path,
+                database_url,
+                RATELIMIT_ENABLED=True,
+                RATELIMIT_STORAGE_URI="memory://",
+                **limits,
+            )
+        )
+        made.append(limited)
+        return limited
+
+    yield make
+    for limited in made:
+        with limited.app_context():
+            _db.engine.dispose()
+
+
 # --------------------------------------------------------------------------- the web site
 
 _CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -391,6 +427,34 @@ def csrf_token(client: FlaskClient, path: str = "/guestbook") -> str:
     match = _CSRF_INPUT.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {path} ({page.status_code})"
     return match.group(1)
+
+
+def page_text(response: Any) -> str:
+    """Return a page's HTML with entities decoded (what a reader sees, tags included)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def redirect_target(response: Any) -> str:
+    """Return where a redirect leads (path, query, fragment), failing if it leaves the site."""
+    assert response.status_code in (302, 303), response.status_code
+    parts = urlsplit(response.headers["Location"])
+    assert parts.scheme in ("", "http")
+    assert parts.netloc in ("", "localhost")
+    return (
+        parts.path
+        + (f"?{parts.query}" if parts.query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
+
+
+def field_errors(response: Any, name: str) -> list[str]:
+    """Return the error messages the page shows with the form control ``name``."""
+    page = response.get_data(as_text=True)
+    for block in page.split('<div class="mb-3">')[1:]:
+        if re.search(rf'<(?:input|select|textarea)[^>]*\bname="{name}"', block):
+            found = re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', block)
+            return [html.unescape(message) for message in found]
+    raise AssertionError(f"no form control named {name!r}")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -13,35 +12,14 @@ from sqlalchemy import select
 from inkstone.articles.models import Article
 from inkstone.auth.models import RoleName
 from inkstone.extensions import db
-from tests.conftest import count_rows, csrf_token
+from tests.conftest import count_rows, csrf_token, field_errors, page_text, redirect_target
 
 EDITOR_JS = Path(__file__).resolve().parents[2] / "src/inkstone/web/static/js/editor.js"
 
 
-def _text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def _location(response):
-    assert response.status_code in (302, 303), response.status_code
-    parts = urlsplit(response.headers["Location"])
-    assert parts.netloc in ("", "localhost")
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _field_errors(response, name):
-    """Return the error messages shown under the form control ``name``."""
-    page = response.get_data(as_text=True)
-    for block in page.split('<div class="mb-3">')[1:]:
-        if re.search(rf'<(?:input|textarea)[^>]*\bname="{name}"', block):
-            found = re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', block)
-            return [html.unescape(message) for message in found]
-    raise AssertionError(f"no form control named {name!r}")
-
-
 def _buttons(response):
     """Return the ``action`` values of the editor's submit buttons, in order."""
-    return re.findall(r'<button type="submit" name="action" value="(\w+)"', _text(response))
+    return re.findall(r'<button type="submit" name="action" value="(\w+)"', page_text(response))
 
 
 def _article(**fields):
@@ -78,7 +56,7 @@ def author(make_user, client, sign_in):
 
 
 def test_the_editor_asks_a_visitor_to_sign_in(client):
-    location = urlsplit(_location(client.get("/editor")))
+    location = urlsplit(redirect_target(client.get("/editor")))
     assert location.path == "/login"
     assert parse_qs(location.query)["next"] == ["/editor"]
 
@@ -86,7 +64,7 @@ def test_the_editor_asks_a_visitor_to_sign_in(client):
 def test_the_editor_has_labelled_fields_buttons_and_its_script(client, author):
     response = client.get("/editor")
     assert response.status_code == 200
-    page = _text(response)
+    page = page_text(response)
     for name in ("title", "description", "body", "tags"):
         assert re.search(rf'<label class="form-label" for="{name}">', page), name
     assert 'name="tags"' in page
@@ -107,23 +85,23 @@ def test_a_reader_without_the_write_permission_cannot_open_the_editor(client, ma
 
 def test_publish_creates_the_article_and_shows_it(client, app, author):
     response = _submit(client, "publish")
-    assert _location(response) == "/article/how-to-train-your-dragon"
+    assert redirect_target(response) == "/article/how-to-train-your-dragon"
     stored = _stored(app, "how-to-train-your-dragon")
     assert stored.published is True
     assert stored.author_id == author.id
     assert sorted(t.name for t in stored.tags) == ["dragons", "training"]
     page = client.get("/article/how-to-train-your-dragon")
-    assert "Your article is published." in _text(page)
+    assert "Your article is published." in page_text(page)
     assert "<em>believe</em>" in page.get_data(as_text=True)
-    assert "How to train your dragon" in _text(client.get("/"))
+    assert "How to train your dragon" in page_text(client.get("/"))
 
 
 def test_save_draft_then_publish_from_the_editor(client, app, author, make_user, sign_in):
     response = _submit(client, "draft", tags="wip")
-    assert _location(response) == "/article/how-to-train-your-dragon"
+    assert redirect_target(response) == "/article/how-to-train-your-dragon"
     assert _stored(app, "how-to-train-your-dragon").published is False
-    assert "Only you can see it." in _text(client.get("/article/how-to-train-your-dragon"))
-    assert "How to train your dragon" not in _text(client.get("/"))
+    assert "Only you can see it." in page_text(client.get("/article/how-to-train-your-dragon"))
+    assert "How to train your dragon" not in page_text(client.get("/"))
     edit = client.get("/editor/how-to-train-your-dragon")
     assert _buttons(edit) == ["draft", "preview", "publish"]
     assert 'value="wip"' in edit.get_data(as_text=True)
@@ -133,9 +111,9 @@ def test_save_draft_then_publish_from_the_editor(client, app, author, make_user,
     assert stored.published is False
     assert stored.body == "Still writing"
     response = _submit(client, "publish", "/editor/how-to-train-your-dragon")
-    assert _location(response) == "/article/how-to-train-your-dragon"
+    assert redirect_target(response) == "/article/how-to-train-your-dragon"
     assert _stored(app, "how-to-train-your-dragon").published is True
-    assert "How to train your dragon" in _text(client.get("/"))
+    assert "How to train your dragon" in page_text(client.get("/"))
 
 
 def test_update_a_published_article_with_a_new_title(client, app, author, make_article):
@@ -146,11 +124,11 @@ def test_update_a_published_article_with_a_new_title(client, app, author, make_a
     assert 'value="Old title"' in page
     assert 'value="a, b"' in page
     response = _submit(client, "update", "/editor/old-title", title="New title", tags="c")
-    assert _location(response) == "/article/new-title"
+    assert redirect_target(response) == "/article/new-title"
     stored = _stored(app, "new-title")
     assert stored.published is True
     assert [t.name for t in stored.tags] == ["c"]
-    assert "Your article is updated." in _text(client.get("/article/new-title"))
+    assert "Your article is updated." in page_text(client.get("/article/new-title"))
 
 
 def test_someone_else_cannot_edit_an_article(client, app, author, make_user, make_article, sign_in):
@@ -193,11 +171,11 @@ def test_saving_without_a_csrf_token_is_refused(client, app, author):
 def test_invalid_input_is_shown_on_the_field(client, app, author, fields, name, message):
     response = _submit(client, "publish", **fields)
     assert response.status_code == 422
-    errors = _field_errors(response, name)
+    errors = field_errors(response, name)
     assert errors
     assert errors[0].startswith(message), errors
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
-    assert "Please correct the marked fields." in _text(response)
+    assert "Please correct the marked fields." in page_text(response)
     with app.app_context():
         assert count_rows(Article) == 0
 
@@ -281,5 +259,5 @@ def test_editor_js_is_a_small_module_without_dependencies():
 
 def test_a_save_without_a_known_button_keeps_a_draft(client, app, author):
     response = _submit(client, "")
-    assert _location(response) == "/article/how-to-train-your-dragon"
+    assert redirect_target(response) == "/article/how-to-train-your-dragon"
     assert _stored(app, "how-to-train-your-dragon").published is False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,40 +13,24 @@ from inkstone.articles.models import Article, Comment, Favorite
 from inkstone.auth.models import User
 from inkstone.extensions import db
 from inkstone.profiles.models import Follow
-from tests.conftest import count_rows, csrf_token
-
-
-def _text(response):
-    return html.unescape(response.get_data(as_text=True))
+from tests.conftest import count_rows, csrf_token, page_text, redirect_target
 
 
 def _main(response):
     """Return the page's ``<main>`` (no navigation bar, no footer), unescaped."""
-    page = _text(response)
+    page = page_text(response)
     return page[page.index("<main") : page.index("</main>")]
-
-
-def _location(response):
-    """Return where a redirect leads (path, query and fragment), failing if it leaves the site."""
-    assert response.status_code in (302, 303), response.status_code
-    parts = urlsplit(response.headers["Location"])
-    assert parts.netloc in ("", "localhost")
-    return (
-        parts.path
-        + (f"?{parts.query}" if parts.query else "")
-        + (f"#{parts.fragment}" if parts.fragment else "")
-    )
 
 
 def _titles(response):
     """Return the titles of the previews on a list page, in order."""
-    return re.findall(r'<h2 class="mb-1"><a [^>]*>(.*?)</a></h2>', _text(response))
+    return re.findall(r'<h2 class="mb-1"><a [^>]*>(.*?)</a></h2>', page_text(response))
 
 
 def _current_tab(response):
     """Return the link of the tab marked as the current page."""
     found = re.search(
-        r'class="nav-link active" aria-current="page"\s+href="([^"]+)"', _text(response)
+        r'class="nav-link active" aria-current="page"\s+href="([^"]+)"', page_text(response)
     )
     assert found, "no current tab"
     return found.group(1)
@@ -58,7 +41,7 @@ def _post(client, url, data=None, token_from="/guestbook"):
 
 
 def _flashes(response):
-    return re.findall(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', _text(response))
+    return re.findall(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', page_text(response))
 
 
 @pytest.fixture
@@ -119,11 +102,11 @@ def test_home_is_paged_twenty_at_a_time_newest_first(client, alice, make_article
         make_article(alice, title=f"Story {i:02d}")
     first = client.get("/")
     assert _titles(first) == [f"Story {i:02d}" for i in range(24, 4, -1)]
-    assert 'href="/?page=2"' in _text(first)
+    assert 'href="/?page=2"' in page_text(first)
     second = client.get("/?page=2")
     assert second.status_code == 200
     assert _titles(second) == [f"Story {i:02d}" for i in range(4, -1, -1)]
-    assert 'rel="prev" href="/?page=1"' in _text(second)
+    assert 'rel="prev" href="/?page=1"' in page_text(second)
 
 
 @pytest.mark.parametrize(
@@ -167,7 +150,7 @@ def test_tag_page_is_paged(client, alice, make_article):
     for i in range(21):
         make_article(alice, title=f"Tagged {i}", tag_list=["many"])
     assert len(_titles(client.get("/tag/many"))) == 20
-    assert 'href="/tag/many?page=2"' in _text(client.get("/tag/many"))
+    assert 'href="/tag/many?page=2"' in page_text(client.get("/tag/many"))
     assert _titles(client.get("/tag/many?page=2")) == ["Tagged 0"]
 
 
@@ -179,7 +162,7 @@ def test_your_feed_shows_only_followed_authors(
     make_article(carol, title="By Carol")
     sign_in(client, bob)
     assert "No articles here yet. Follow some authors" in _main(client.get("/?feed=mine"))
-    assert _location(_post(client, "/profile/alice/follow")) == "/profile/alice"
+    assert redirect_target(_post(client, "/profile/alice/follow")) == "/profile/alice"
     response = client.get("/?feed=mine")
     assert _titles(response) == ["By Alice"]
     assert _current_tab(response) == "/?feed=mine"
@@ -187,7 +170,7 @@ def test_your_feed_shows_only_followed_authors(
 
 def test_your_feed_asks_a_visitor_to_sign_in(client):
     response = client.get("/?feed=mine")
-    assert _location(response) == "/login?next=/?feed%3Dmine"
+    assert redirect_target(response) == "/login?next=/?feed%3Dmine"
 
 
 # --------------------------------------------------------------------------- the article page
@@ -269,15 +252,15 @@ def test_favorite_and_unfavorite_change_the_count(client, app, alice, bob, make_
     article = make_article(alice, title="Loved")
     sign_in(client, bob)
     response = _post(client, "/article/loved/favorite", {"next": "/?page=1"})
-    assert _location(response) == "/?page=1"
+    assert redirect_target(response) == "/?page=1"
     with app.app_context():
         assert count_rows(Favorite, Favorite.article_id == article.id) == 1
     page = client.get("/article/loved")
     assert "Added “Loved” to your favorites." in _flashes(page)
     assert "Unfavorite article" in _main(page)
     assert re.search(r'<span class="badge text-bg-light">1</span>', _main(page))
-    assert 'aria-pressed="true"' in _text(client.get("/"))
-    assert _location(_post(client, "/article/loved/unfavorite")) == "/article/loved"
+    assert 'aria-pressed="true"' in page_text(client.get("/"))
+    assert redirect_target(_post(client, "/article/loved/unfavorite")) == "/article/loved"
     with app.app_context():
         assert count_rows(Favorite, Favorite.article_id == article.id) == 0
     assert "Favorite article" in _main(client.get("/article/loved"))
@@ -287,7 +270,7 @@ def test_follow_and_unfollow_from_the_article_page(client, app, alice, bob, make
     make_article(alice, title="Followable")
     sign_in(client, bob)
     response = _post(client, "/profile/alice/follow", {"next": "/article/followable"})
-    assert _location(response) == "/article/followable"
+    assert redirect_target(response) == "/article/followable"
     with app.app_context():
         assert count_rows(Follow, Follow.follower_id == bob.id, Follow.followee_id == alice.id) == 1
     page = client.get("/article/followable")
@@ -301,7 +284,7 @@ def test_follow_and_unfollow_from_the_article_page(client, app, alice, bob, make
 def test_following_yourself_is_refused_with_a_message(client, app, alice, sign_in):
     sign_in(client, alice)
     response = _post(client, "/profile/alice/follow")
-    assert _location(response) == "/profile/alice"
+    assert redirect_target(response) == "/profile/alice"
     assert "You can't follow yourself." in _flashes(client.get("/profile/alice"))
     with app.app_context():
         assert count_rows(Follow) == 0
@@ -321,12 +304,12 @@ def test_add_and_delete_a_comment(client, app, alice, bob, make_article, sign_in
         comment = db.session.scalar(select(Comment).where(Comment.article_id == article.id))
         assert comment.body == "Nice <b>work</b>"
         comment_id = comment.id
-    assert _location(response) == f"/article/discuss#comment-{comment_id}"
+    assert redirect_target(response) == f"/article/discuss#comment-{comment_id}"
     page = client.get("/article/discuss")
     assert "Nice &lt;b&gt;work&lt;/b&gt;" in page.get_data(as_text=True)  # escaped
     assert "Your comment is posted." in _flashes(page)
     response = _post(client, f"/article/discuss/comments/{comment_id}/delete")
-    assert _location(response) == "/article/discuss#comments"
+    assert redirect_target(response) == "/article/discuss#comments"
     with app.app_context():
         assert count_rows(Comment) == 0
 
@@ -335,7 +318,7 @@ def test_an_empty_or_huge_comment_is_refused(client, app, alice, bob, make_artic
     make_article(alice, title="Quiet")
     sign_in(client, bob)
     response = _post(client, "/article/quiet/comments", {"body": "   "})
-    assert _location(response) == "/article/quiet#comment-form"
+    assert redirect_target(response) == "/article/quiet#comment-form"
     assert "Write a comment first." in _flashes(client.get("/article/quiet"))
     _post(client, "/article/quiet/comments", {"body": "x" * 10_001})
     assert "Use at most 10000 characters." in _flashes(client.get("/article/quiet"))
@@ -370,7 +353,7 @@ def test_author_deletes_an_article_others_cannot(client, app, alice, bob, make_a
         assert count_rows(Article) == 1
     sign_in(client, alice)
     response = _post(client, "/article/doomed/delete")
-    assert _location(response) == "/profile/alice"
+    assert redirect_target(response) == "/profile/alice"
     assert "“Doomed” is deleted." in _flashes(client.get("/profile/alice"))
     with app.app_context():
         assert count_rows(Article) == 0
@@ -395,7 +378,7 @@ def test_buttons_without_a_csrf_token_are_refused(
     sign_in(client, alice if url.endswith(("delete", "publish")) else bob)
     response = client.post(url, data=data)
     assert response.status_code == 400
-    assert "Reload the page and try again." in _text(response)
+    assert "Reload the page and try again." in page_text(response)
     with app.app_context():
         assert count_rows(Article) == 1
         assert count_rows(Favorite) == count_rows(Follow) == count_rows(Comment) == 0
@@ -410,7 +393,7 @@ def test_a_visitor_pressing_a_button_is_sent_to_sign_in_and_back(
 ):
     make_article(alice, title="Target")
     response = _post(client, url, {"next": "/tag/x?page=1", "body": "hi"})
-    location = _location(response)
+    location = redirect_target(response)
     assert location.startswith("/login?")
     assert parse_qs(urlsplit(location).query)["next"] == ["/tag/x?page=1"]
     with app.app_context():
@@ -421,7 +404,10 @@ def test_a_visitor_pressing_a_button_is_sent_to_sign_in_and_back(
 def test_buttons_never_lead_off_the_site(client, alice, bob, make_article, sign_in, target):
     make_article(alice, title="Safe")
     sign_in(client, bob)
-    assert _location(_post(client, "/article/safe/favorite", {"next": target})) == "/article/safe"
+    assert (
+        redirect_target(_post(client, "/article/safe/favorite", {"next": target}))
+        == "/article/safe"
+    )
 
 
 # --------------------------------------------------------------------------- drafts
@@ -437,9 +423,9 @@ def test_drafts_never_leak_to_others(client, alice, bob, draft, make_article, si
     for who in (None, bob):
         if who is not None:
             sign_in(client, who)
-        assert "Secret plans" not in _text(client.get("/"))
-        assert "Secret plans" not in _text(client.get("/tag/plans"))
-        assert "Secret plans" not in _text(client.get("/profile/alice"))
+        assert "Secret plans" not in page_text(client.get("/"))
+        assert "Secret plans" not in page_text(client.get("/tag/plans"))
+        assert "Secret plans" not in page_text(client.get("/profile/alice"))
         assert "Drafts" not in _main(client.get("/profile/alice"))
         assert client.get("/profile/alice/drafts").status_code == 404
         assert client.get("/article/secret-plans").status_code == 404
@@ -473,7 +459,9 @@ def test_the_author_sees_a_draft_with_a_badge_and_under_drafts(client, alice, dr
 
 def test_publishing_a_draft_puts_it_on_the_home_page(client, app, alice, draft, sign_in):
     sign_in(client, alice)
-    assert _location(_post(client, "/article/secret-plans/publish")) == "/article/secret-plans"
+    assert (
+        redirect_target(_post(client, "/article/secret-plans/publish")) == "/article/secret-plans"
+    )
     assert "Your article is published." in _flashes(client.get("/article/secret-plans"))
     with app.app_context():
         assert db.session.get(Article, draft.id).published is True
@@ -521,7 +509,7 @@ def test_unknown_profile_is_not_found(client):
 def test_profile_lists_are_paged(client, alice, make_article):
     for i in range(21):
         make_article(alice, title=f"Piece {i}")
-    assert 'href="/profile/alice?page=2"' in _text(client.get("/profile/alice"))
+    assert 'href="/profile/alice?page=2"' in page_text(client.get("/profile/alice"))
     assert _titles(client.get("/profile/alice?page=2")) == ["Piece 0"]
 
 
@@ -695,6 +683,6 @@ def test_the_highlighting_stylesheet_is_current_and_linked(client, alice, make_a
 def test_buttons_on_a_list_lead_back_to_its_canonical_address(client, alice, make_article):
     for i in range(21):
         make_article(alice, title=f"Item {i}", tag_list=["t"])
-    page = _text(client.get("/tag/t?page=2&utm_source=x&junk=%3Cb%3E"))
+    page = page_text(client.get("/tag/t?page=2&utm_source=x&junk=%3Cb%3E"))
     assert 'href="/login?next=/tag/t?page%3D2"' in page
     assert "utm_source" not in page.split("<main")[1]

@@ -15,23 +15,9 @@ REDIS_URL = os.environ.get("INKSTONE_TEST_REDIS_URL", "")
 
 
 @pytest.fixture
-def limited_app(app, tmp_path, database_url, monkeypatch):
-    """An app with limits on, on the already-migrated test database (these tests only read)."""
-    # The limiter is one object shared by every app; put its switch back for the other tests.
-    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    limited = create_app(
-        app_config(
-            tmp_path,
-            database_url,
-            RATELIMIT_ENABLED=True,
-            RATELIMIT_STORAGE_URI="memory://",
-            RATELIMIT_LOGIN="3/minute",
-            RATELIMIT_REGISTER="2/hour",
-        )
-    )
-    yield limited
-    with limited.app_context():
-        db.engine.dispose()
+def limited_app(make_limited_app):
+    """An app with small sign-in and sign-up limits (these tests only read)."""
+    return make_limited_app(RATELIMIT_LOGIN="3/minute", RATELIMIT_REGISTER="2/hour")
 
 
 def test_login_is_limited_with_a_json_429(limited_app):

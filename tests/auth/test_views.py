@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote, urlsplit
@@ -10,37 +9,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from inkstone import create_app
 from inkstone.auth.models import User, UserStatus
 from inkstone.auth.passwords import verify_password
-from inkstone.extensions import db, limiter
-from tests.conftest import DEFAULT_PASSWORD, app_config, csrf_token
+from inkstone.extensions import db
+from tests.conftest import DEFAULT_PASSWORD, csrf_token, field_errors, page_text, redirect_target
 
 WRONG_LOGIN = "Wrong email or password."
 NEW_PASSWORD = "a much longer new password"
-
-
-def _text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def _path(response):
-    """Return where a redirect leads (path and query), failing if it leaves the site."""
-    assert response.status_code in (302, 303), response.status_code
-    parts = urlsplit(response.headers["Location"])
-    assert parts.scheme in ("", "http")
-    assert parts.netloc in ("", "localhost")
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _field_errors(response, name):
-    """Return the error messages shown with the form control ``name``."""
-    page = response.get_data(as_text=True)
-    for block in page.split('<div class="mb-3">')[1:]:
-        if re.search(rf'<(?:input|select|textarea)[^>]*\bname="{name}"', block):
-            found = re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', block)
-            return [html.unescape(message) for message in found]
-    raise AssertionError(f"no form control named {name!r}")
 
 
 def _login(client, email, password=DEFAULT_PASSWORD, next_=None, **extra):
@@ -159,9 +134,9 @@ def test_settings_page_renders_every_setting(client, make_user, sign_in):
 
 def test_register_signs_the_new_user_in(app, client):
     response = _register(client, username="Newcomer", email="NewComer@Example.org")
-    assert _path(response) == "/"
+    assert redirect_target(response) == "/"
     home = client.get("/")
-    page = _text(home)
+    page = page_text(home)
     assert "Welcome to Inkstone, Newcomer!" in page
     assert "Newcomer" in page
     assert "Sign out" in page
@@ -175,12 +150,12 @@ def test_register_signs_the_new_user_in(app, client):
 
 
 def test_register_accepts_a_chinese_username(app, client):
-    assert _path(_register(client, username="小明", email="xiaoming@example.org")) == "/"
-    assert "小明" in _text(client.get("/settings"))
+    assert redirect_target(_register(client, username="小明", email="xiaoming@example.org")) == "/"
+    assert "小明" in page_text(client.get("/settings"))
 
 
 def test_register_follows_a_safe_next(client):
-    assert _path(_register(client, next_="/editor")) == "/editor"
+    assert redirect_target(_register(client, next_="/editor")) == "/editor"
 
 
 @pytest.mark.parametrize(
@@ -200,7 +175,7 @@ def test_register_shows_a_taken_username_or_email_on_its_field(
         "username": "This username is taken. Please choose another one.",
         "email": "An account with this email address already exists.",
     }[field]
-    assert _field_errors(response, field) == [message]
+    assert field_errors(response, field) == [message]
     assert not _is_signed_in(client)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
@@ -220,7 +195,7 @@ def test_register_shows_a_taken_username_or_email_on_its_field(
 def test_register_explains_invalid_input(app, client, changes, field, message):
     response = _register(client, **changes)
     assert response.status_code == 200
-    errors = _field_errors(response, field)
+    errors = field_errors(response, field)
     assert errors
     assert errors[0].startswith(message)
     with app.app_context():
@@ -240,8 +215,8 @@ def test_register_without_a_csrf_token_is_refused(app, client):
 def test_login_signs_in_and_goes_home(app, client, make_user):
     user = make_user(email="reader@example.org")
     response = _login(client, " Reader@Example.org ")
-    assert _path(response) == "/"
-    page = _text(client.get("/"))
+    assert redirect_target(response) == "/"
+    page = page_text(client.get("/"))
     assert f"Welcome back, {user.username}!" in page
     assert _is_signed_in(client)
     assert _reload(app, user.id).last_login_at is not None
@@ -253,7 +228,7 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client, make_user)
     wrong = _login(client, "reader@example.org", password="not the password")
     for response in (unknown, wrong):
         assert response.status_code == 200
-        assert WRONG_LOGIN in _text(response)
+        assert WRONG_LOGIN in page_text(response)
         assert 'class="alert alert-danger"' in response.get_data(as_text=True)
     assert not _is_signed_in(client)
 
@@ -270,7 +245,7 @@ def test_a_suspended_or_deleted_user_cannot_sign_in(client, make_user, status):
     make_user(email="banned@example.org", status=status.value)
     response = _login(client, "banned@example.org")
     assert response.status_code == 200
-    assert WRONG_LOGIN in _text(response)
+    assert WRONG_LOGIN in page_text(response)
     assert not _is_signed_in(client)
 
 
@@ -290,19 +265,19 @@ def test_a_suspended_or_deleted_user_cannot_sign_in(client, make_user, status):
 def test_next_never_leads_off_site(client, make_user, target):
     make_user(email="reader@example.org")
     response = _login(client, "reader@example.org", next_=target)
-    assert _path(response) == "/"
+    assert redirect_target(response) == "/"
 
 
 def test_next_within_the_site_is_followed(client, make_user):
     make_user(email="reader@example.org")
-    assert _path(_login(client, "reader@example.org", next_="/editor")) == "/editor"
+    assert redirect_target(_login(client, "reader@example.org", next_="/editor")) == "/editor"
 
 
 def test_a_signed_in_user_visiting_sign_in_or_sign_up_goes_home(client, make_user, sign_in):
     sign_in(client, make_user())
-    assert _path(client.get("/login")) == "/"
-    assert _path(client.get("/register")) == "/"
-    assert _path(client.get("/login?next=/editor")) == "/editor"
+    assert redirect_target(client.get("/login")) == "/"
+    assert redirect_target(client.get("/register")) == "/"
+    assert redirect_target(client.get("/login?next=/editor")) == "/editor"
 
 
 def test_remember_me_sets_a_cookie_for_thirty_days(client, make_user):
@@ -338,7 +313,7 @@ def test_logout_without_a_csrf_token_is_refused_and_keeps_you_signed_in(client, 
     sign_in(client, make_user())
     response = client.post("/logout")
     assert response.status_code == 400
-    assert "This form has expired" in _text(response)
+    assert "This form has expired" in page_text(response)
     assert _is_signed_in(client)
 
 
@@ -346,8 +321,8 @@ def test_logout_signs_out(client, make_user):
     user = make_user(email="reader@example.org")
     _login(client, "reader@example.org", remember="y")
     response = client.post("/logout", data={"csrf_token": csrf_token(client)})
-    assert _path(response) == "/"
-    page = _text(client.get("/"))
+    assert redirect_target(response) == "/"
+    page = page_text(client.get("/"))
     assert "You have signed out." in page
     assert user.username not in page
     assert client.get_cookie("remember_token") is None
@@ -359,10 +334,10 @@ def test_logout_signs_out(client, make_user):
 
 def test_settings_needs_a_signed_in_user(client):
     response = client.get("/settings")
-    location = _path(response)
+    location = redirect_target(response)
     assert urlsplit(location).path == "/login"
     assert parse_qs(urlsplit(location).query)["next"] == ["/settings"]
-    assert "Please sign in to see this page." in _text(client.get(location))
+    assert "Please sign in to see this page." in page_text(client.get(location))
 
 
 def test_settings_save_the_profile(app, client, make_user, sign_in):
@@ -375,8 +350,8 @@ def test_settings_save_the_profile(app, client, make_user, sign_in):
         bio="I write about tea.",
         image="https://img.example.org/me.png",
     )
-    assert _path(response) == "/settings"
-    page = _text(client.get("/settings"))
+    assert redirect_target(response) == "/settings"
+    page = page_text(client.get("/settings"))
     assert "Your settings were saved." in page
     assert 'value="after"' in page
     assert 'src="https://img.example.org/me.png"' in page
@@ -405,7 +380,7 @@ def test_settings_accept_only_http_avatar_addresses(app, client, make_user, sign
     sign_in(client, user)
     response = _save_settings(client, user, image=image)
     assert response.status_code == 200
-    assert _field_errors(response, "image") == [
+    assert field_errors(response, "image") == [
         "Enter an address starting with http:// or https://."
     ]
     assert _reload(app, user.id).image is None
@@ -417,7 +392,7 @@ def test_settings_change_the_email_with_the_current_password(app, client, make_u
     response = _save_settings(
         client, user, email="New@Example.org", current_password=DEFAULT_PASSWORD
     )
-    assert _path(response) == "/settings"
+    assert redirect_target(response) == "/settings"
     assert _reload(app, user.id).email == "new@example.org"
 
 
@@ -428,7 +403,7 @@ def test_settings_refuse_an_email_change_without_the_current_password(
     sign_in(client, user)
     response = _save_settings(client, user, email="new@example.org")
     assert response.status_code == 200
-    assert _field_errors(response, "current_password") == [
+    assert field_errors(response, "current_password") == [
         "Enter your current password to change your email address or password."
     ]
     assert _reload(app, user.id).email == "old@example.org"
@@ -448,7 +423,7 @@ def test_settings_refuse_a_password_change_with_a_wrong_current_password(
         current_password="not my password",
     )
     assert response.status_code == 200
-    assert _field_errors(response, "current_password") == ["That is not your current password."]
+    assert field_errors(response, "current_password") == ["That is not your current password."]
     saved = _reload(app, user.id)
     assert verify_password(saved.password_hash, DEFAULT_PASSWORD)
     assert saved.bio == ""
@@ -464,10 +439,10 @@ def test_settings_change_the_password(app, client, make_user, sign_in):
         confirm_password=NEW_PASSWORD,
         current_password=DEFAULT_PASSWORD,
     )
-    assert _path(response) == "/settings"
+    assert redirect_target(response) == "/settings"
     client.post("/logout", data={"csrf_token": csrf_token(client)})
-    assert WRONG_LOGIN in _text(_login(client, "reader@example.org"))
-    assert _path(_login(client, "reader@example.org", password=NEW_PASSWORD)) == "/"
+    assert WRONG_LOGIN in page_text(_login(client, "reader@example.org"))
+    assert redirect_target(_login(client, "reader@example.org", password=NEW_PASSWORD)) == "/"
 
 
 def test_settings_check_the_new_password_twice(app, client, make_user, sign_in):
@@ -480,7 +455,7 @@ def test_settings_check_the_new_password_twice(app, client, make_user, sign_in):
         confirm_password="something else",
         current_password=DEFAULT_PASSWORD,
     )
-    assert _field_errors(response, "confirm_password") == ["The two passwords differ."]
+    assert field_errors(response, "confirm_password") == ["The two passwords differ."]
     assert verify_password(_reload(app, user.id).password_hash, DEFAULT_PASSWORD)
 
 
@@ -490,7 +465,7 @@ def test_settings_show_a_taken_username_on_its_field(app, client, make_user, sig
     sign_in(client, user)
     response = _save_settings(client, user, username="TAKEN")
     assert response.status_code == 200
-    assert _field_errors(response, "username") == [
+    assert field_errors(response, "username") == [
         "This username is taken. Please choose another one."
     ]
     # The navigation bar still shows the name that is saved.
@@ -505,7 +480,7 @@ def test_the_language_setting_wins_over_cookie_and_browser(app, client, make_use
     headers = {"Accept-Language": "en-US,en;q=0.9"}
     assert '<html lang="en"' in client.get("/", headers=headers).get_data(as_text=True)
     response = _save_settings(client, user, locale="zh_CN")
-    assert _path(response) == "/settings"
+    assert redirect_target(response) == "/settings"
     assert '<html lang="zh-CN"' in client.get("/settings", headers=headers).get_data(as_text=True)
     assert _reload(app, user.id).locale == "zh_CN"
     # Back to "follow my browser": the cookie and Accept-Language decide again.
@@ -518,7 +493,7 @@ def test_any_valid_time_zone_name_is_accepted_and_shown(app, client, make_user, 
     user = make_user()
     sign_in(client, user)
     assert 'value="PRC"' not in client.get("/settings").get_data(as_text=True)
-    assert _path(_save_settings(client, user, timezone="PRC")) == "/settings"
+    assert redirect_target(_save_settings(client, user, timezone="PRC")) == "/settings"
     assert _reload(app, user.id).timezone == "PRC"
     page = client.get("/settings").get_data(as_text=True)
     assert re.search(r'<option[^>]*selected[^>]*value="PRC"', page)
@@ -527,7 +502,7 @@ def test_any_valid_time_zone_name_is_accepted_and_shown(app, client, make_user, 
 def test_the_time_zone_setting_is_saved(app, client, make_user, sign_in):
     user = make_user()
     sign_in(client, user)
-    assert _path(_save_settings(client, user, timezone="Asia/Shanghai")) == "/settings"
+    assert redirect_target(_save_settings(client, user, timezone="Asia/Shanghai")) == "/settings"
     assert _reload(app, user.id).timezone == "Asia/Shanghai"
     _save_settings(client, _reload(app, user.id), timezone="")
     assert _reload(app, user.id).timezone is None
@@ -541,7 +516,7 @@ def test_settings_refuse_an_unknown_language_or_time_zone(
     sign_in(client, user)
     response = _save_settings(client, user, **{field: value})
     assert response.status_code == 200
-    assert _field_errors(response, field)
+    assert field_errors(response, field)
     saved = _reload(app, user.id)
     assert (saved.locale, saved.timezone) == (None, None)
 
@@ -557,7 +532,7 @@ def test_settings_cannot_set_role_or_status(app, client, make_user, sign_in):
         "status": "active",
         "articles_count": "999",
     }
-    assert _path(client.post("/settings", data=data)) == "/settings"
+    assert redirect_target(client.post("/settings", data=data)) == "/settings"
     saved = _reload(app, user.id)
     assert saved.bio == "hello"
     assert saved.status == UserStatus.UNVERIFIED
@@ -576,22 +551,9 @@ def test_settings_without_a_csrf_token_are_refused(app, client, make_user, sign_
 
 
 @pytest.fixture
-def limited_app(app, tmp_path, database_url, monkeypatch):
-    """An app with small limits, on the already-migrated test database (these tests only read)."""
-    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    limited = create_app(
-        app_config(
-            tmp_path,
-            database_url,
-            RATELIMIT_ENABLED=True,
-            RATELIMIT_STORAGE_URI="memory://",
-            RATELIMIT_LOGIN="3/minute",
-            RATELIMIT_REGISTER="2/hour",
-        )
-    )
-    yield limited
-    with limited.app_context():
-        db.engine.dispose()
+def limited_app(make_limited_app):
+    """An app with small sign-in and sign-up limits (these tests only read)."""
+    return make_limited_app(RATELIMIT_LOGIN="3/minute", RATELIMIT_REGISTER="2/hour")
 
 
 def test_sign_in_attempts_are_limited_with_a_429_page(limited_app):
@@ -602,11 +564,11 @@ def test_sign_in_attempts_are_limited_with_a_429_page(limited_app):
         "password": "wrong password",
     }
     for _ in range(3):
-        assert WRONG_LOGIN in _text(client.post("/login", data=data))
+        assert WRONG_LOGIN in page_text(client.post("/login", data=data))
     response = client.post("/login", data=data)
     assert response.status_code == 429
     assert response.mimetype == "text/html"
-    assert "Too many requests" in _text(response)
+    assert "Too many requests" in page_text(response)
     assert int(response.headers["Retry-After"]) > 0
     # Reading the form is not limited.
     for _ in range(5):

@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from inkstone import create_app
-from inkstone.extensions import limiter
 from inkstone.guestbook.models import GuestbookMessage
-from tests.conftest import IsolatedClient, app_config, count_rows, csrf_token
+from tests.conftest import IsolatedClient, count_rows, csrf_token
 
 PAGE = "/guestbook"
 
 
 @pytest.fixture
-def limited_app(app, db, tmp_path, database_url, monkeypatch):
+def limited_app(db, make_limited_app):
     """An app with a limit of 2 messages a minute, on the test's rolled-back database."""
-    # The limiter is one object shared by every app; put its switch back for the other tests.
-    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    limited = create_app(
-        app_config(
-            tmp_path,
-            database_url,
-            RATELIMIT_ENABLED=True,
-            RATELIMIT_STORAGE_URI="memory://",
-            RATELIMIT_GUESTBOOK="2/minute",
-        )
-    )
+    limited = make_limited_app(RATELIMIT_GUESTBOOK="2/minute")
     limited.test_client_class = IsolatedClient
-    yield limited
-    with limited.app_context():
-        db.engine.dispose()
+    return limited
 
 
 def _sign(client, token, n, address="192.0.2.1"):
