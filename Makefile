@@ -31,8 +31,9 @@ $(VENV)/.synced: pyproject.toml uv.lock $(UV_DEP)
 
 install: $(VENV)/.synced  ## Create the virtualenv from the lock
 
-migrate: install  ## Apply database migrations
+migrate: install  ## Apply database migrations (and store article HTML an older renderer left stale)
 	$(BIN)/flask db upgrade
+	$(BIN)/flask articles render
 
 seed: migrate  ## Load demo data if the database is empty
 	$(BIN)/flask dev seed --if-empty
