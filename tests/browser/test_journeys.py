@@ -6,6 +6,7 @@ import itertools
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
 
@@ -21,23 +22,24 @@ def register(page, name: str) -> str:
     page.get_by_label("Email").fill(f"{username}@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url(re.compile(r"/$"))
-    assert page.get_by_role("link", name=username).first.is_visible()
+    with page.expect_navigation(url=re.compile(r"/$")):
+        page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("link", name=username).first).to_be_visible()
     return username
 
 
 def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").first.click()
-    page.wait_for_url(re.compile(r"/$"))
+    with page.expect_navigation(url=re.compile(r"/$")):
+        page.get_by_role("button", name="Sign out").first.click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
 
 def sign_in(page, username: str) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(f"{username}@example.org")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    with page.expect_navigation(url=re.compile(r"/$")):
+        page.get_by_role("button", name="Sign in").click()
 
 
 def write(page, title: str, body: str, tags: str, button: str) -> None:
@@ -50,8 +52,8 @@ def write(page, title: str, body: str, tags: str, button: str) -> None:
     for tag in tags.split(","):
         tags_input.press_sequentially(tag)
         tags_input.press("Enter")
-    page.get_by_role("button", name=button, exact=True).click()
-    page.wait_for_url(re.compile(r"/article/"))
+    with page.expect_navigation(url=re.compile(r"/article/")):
+        page.get_by_role("button", name=button, exact=True).click()
 
 
 def test_write_read_comment_favorite_follow_and_your_feed(new_page):
@@ -68,13 +70,13 @@ def test_write_read_comment_favorite_follow_and_your_feed(new_page):
     writer_page.get_by_label("Article (Markdown)").fill(body)
     preview = writer_page.locator("#preview-pane")
     preview.locator("h1", has_text="Dragons").wait_for()  # the live preview, rendered by the server
-    assert preview.locator("strong", has_text="fly").is_visible()
-    assert preview.locator("table").count() == 1
+    expect(preview.locator("strong", has_text="fly")).to_be_visible()
+    expect(preview.locator("table")).to_have_count(1)
 
     title = f"Training dragons {writer}"
     write(writer_page, title, body, "dragons,training", "Publish")
-    assert writer_page.get_by_role("heading", name=title).is_visible()
-    assert writer_page.locator(".article-body h1", has_text="Dragons").is_visible()
+    expect(writer_page.get_by_role("heading", name=title)).to_be_visible()
+    expect(writer_page.locator(".article-body h1", has_text="Dragons")).to_be_visible()
     assert writer_page.locator(".article-body pre .highlight, .article-body pre.highlight").count()
     article_url = writer_page.url
 
@@ -93,10 +95,10 @@ def test_write_read_comment_favorite_follow_and_your_feed(new_page):
 
     reader_page.goto("/")
     reader_page.get_by_role("link", name="Your feed").click()
-    assert reader_page.get_by_role("heading", name=title).is_visible()
+    expect(reader_page.get_by_role("heading", name=title)).to_be_visible()
 
     writer_page.goto(article_url)
-    assert writer_page.get_by_text(question).is_visible()
+    expect(writer_page.get_by_text(question)).to_be_visible()
 
 
 def test_save_a_draft_then_publish_it(new_page):
@@ -104,7 +106,7 @@ def test_save_a_draft_then_publish_it(new_page):
     author = register(page, "drafter")
     title = f"Half-finished thoughts {author}"
     write(page, title, "Not ready *yet*.", "ideas", "Save draft")
-    assert page.get_by_text("Draft", exact=True).first.is_visible()
+    expect(page.get_by_text("Draft", exact=True).first).to_be_visible()
 
     other, other_errors = new_page()
     response = other.goto(page.url)
@@ -112,26 +114,26 @@ def test_save_a_draft_then_publish_it(new_page):
     assert response.status == 404  # nobody else sees a draft
     other_errors.console.clear()  # the browser logs that 404, which is the point here
     other.goto("/")
-    assert other.get_by_role("heading", name=title).count() == 0
+    expect(other.get_by_role("heading", name=title)).to_have_count(0)
 
     page.goto(f"/profile/{author}")
     page.get_by_role("link", name="Drafts").click()
     page.get_by_role("link", name=title).first.click()
-    page.get_by_role("button", name="Publish").first.click()
-    page.wait_for_url(re.compile(r"/article/"))
+    with page.expect_navigation(url=re.compile(r"/article/")):
+        page.get_by_role("button", name="Publish").first.click()
 
     other.goto("/")
-    assert other.get_by_role("heading", name=title).is_visible()
+    expect(other.get_by_role("heading", name=title)).to_be_visible()
 
 
 def test_switching_the_language_to_chinese(new_page):
     page, _ = new_page()
     page.goto("/")
     page.locator("#language-menu").click()
-    page.get_by_role("button", name="简体中文").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="简体中文").click()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
-    assert page.get_by_role("link", name="登录", exact=True).is_visible()
+    expect(page.get_by_role("link", name="登录", exact=True)).to_be_visible()
     page.goto("/guestbook")
     assert page.locator("html").get_attribute("lang") == "zh-CN"  # the choice sticks
 
@@ -159,3 +161,18 @@ def test_keyboard_users_can_reach_the_menu_and_see_focus(new_page):
     assert focused == "Skip to content"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+
+
+def test_the_language_menu_works_from_the_keyboard(new_page):
+    page, _ = new_page()
+    page.goto("/")
+    page.locator("#language-menu").focus()
+    page.keyboard.press("Enter")  # opens the menu
+    page.get_by_role("button", name="简体中文").wait_for(state="visible")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "简体中文"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
