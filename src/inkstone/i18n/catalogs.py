@@ -76,7 +76,8 @@ def _save(catalog: Catalog, locale: str) -> None:
     path = po_path(locale)
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = BytesIO()
-    write_po(buffer, catalog, width=100, sort_output=False, omit_header=False)
+    # file names without line numbers: a line added above a string does not churn the catalog
+    write_po(buffer, catalog, width=100, sort_output=False, omit_header=False, include_lineno=False)
     path.write_bytes(buffer.getvalue())
 
 
