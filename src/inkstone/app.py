@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_database(app)
     init_auth(app)
     init_web(app)
+    init_security(app)
     init_http(app)
     init_celery(app)
     register_errors(app)
@@ -87,6 +88,13 @@ def init_web(app: APIFlask) -> None:
     from inkstone.web.site import init_web as bind_web
 
     bind_web(app)
+
+
+def init_security(app: APIFlask) -> None:
+    """Send the security headers (strict CSP with nonces); trust the configured proxies."""
+    from inkstone.core.security import init_security as bind_security
+
+    bind_security(app)
 
 
 def init_http(app: APIFlask) -> None:

@@ -70,7 +70,9 @@ def test_the_editor_has_labelled_fields_buttons_and_its_script(client, author):
     assert 'name="tags"' in page
     assert "data-tag-input" in page
     assert _buttons(response) == ["draft", "preview", "publish"]  # Enter saves a draft
-    assert re.search(r'<script src="/static/js/editor\.js\?v=\w+" type="module"></script>', page)
+    assert re.search(
+        r'<script nonce="[^"]+" src="/static/js/editor\.js\?v=\w+" type="module"></script>', page
+    )
     assert re.search(r'<link rel="stylesheet" href="/static/css/editor\.css\?v=\w+">', page)
     assert 'data-preview-url="/editor/preview"' in page
 

@@ -50,6 +50,10 @@ class Settings:
     RATELIMIT_REGISTER: str = "30/hour"
     RATELIMIT_GUESTBOOK: str = "5/minute;50/day"
     SITE_NAME: str = "Inkstone"
+    # "https" when the site is served over HTTPS: HSTS and Secure cookies follow.
+    PREFERRED_URL_SCHEME: str = "http"
+    # How many proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted.
+    TRUSTED_PROXIES: int = 0
     REMEMBER_DAYS: int = 30
     SQL_ECHO: bool = False
     DEMO_PASSWORD: str = "inkstone-demo"
