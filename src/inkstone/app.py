@@ -155,11 +155,12 @@ def register_blueprints(app: APIFlask) -> None:
 def register_cli(app: APIFlask) -> None:
     """Add the ``flask users`` and ``flask dev`` command groups."""
     from inkstone.articles.cli import articles_cli
-    from inkstone.auth.cli import users_cli
+    from inkstone.auth.cli import roles_cli, users_cli
     from inkstone.dev.cli import dev_cli
     from inkstone.i18n.cli import translate_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(roles_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(articles_cli)
     app.cli.add_command(translate_cli)

@@ -77,3 +77,56 @@ def test_create_admin_rejects_a_taken_email(app, cli_runner, make_user):
     assert "Error: email: has already been taken" in result.output
     with app.app_context():
         assert count_rows(User) == 1
+
+
+def test_set_role_gives_exactly_the_roles_named(app, cli_runner, make_user):
+    make_user(username="mia")
+    from inkstone.auth.permissions import Scope, has_scope
+
+    result = cli_runner.invoke(args=["users", "set-role", "mia", "moderator", "reader"])
+    assert result.exit_code == 0, result.output
+    assert "mia now has: moderator, reader." in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "mia"))
+        assert user.role_names == {"moderator", "reader"}
+        assert has_scope(user, Scope.COMMENTS_MODERATE)
+    assert cli_runner.invoke(args=["users", "set-role", "mia", "reader"]).exit_code == 0
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "mia"))
+        assert user.role_names == {"reader"}
+        assert not has_scope(user, Scope.ARTICLES_WRITE)  # the author role was taken away
+        assert has_scope(user, Scope.COMMENTS_WRITE)
+
+
+def test_set_role_refuses_unknown_roles_and_users(cli_runner, make_user):
+    make_user(username="ned")
+    assert cli_runner.invoke(args=["users", "set-role", "ned", "emperor"]).exit_code == 2
+    missing = cli_runner.invoke(args=["users", "set-role", "nobody", "admin"])
+    assert missing.exit_code == 1
+    assert "no user called 'nobody'" in missing.output
+
+
+def test_a_suspended_user_cannot_sign_in_until_reinstated(client, cli_runner, make_user):
+    from tests.conftest import DEFAULT_PASSWORD
+
+    user = make_user(username="sam", email="sam@example.org")
+    body = {"user": {"email": "sam@example.org", "password": DEFAULT_PASSWORD}}
+    assert client.post("/api/v1/users/login", json=body).status_code == 200
+    assert cli_runner.invoke(args=["users", "suspend", "sam"]).exit_code == 0
+    refused = client.post("/api/v1/users/login", json=body)
+    assert refused.status_code == 401, refused.json
+    result = cli_runner.invoke(args=["users", "reinstate", "sam"])
+    assert result.exit_code == 0, result.output
+    assert client.post("/api/v1/users/login", json=body).status_code == 200
+    assert user.username == "sam"
+
+
+def test_roles_show_lists_every_role_with_its_scopes(cli_runner):
+    result = cli_runner.invoke(args=["roles", "show"])
+    assert result.exit_code == 0
+    lines = dict(line.split(": ", 1) for line in result.output.strip().splitlines())
+    assert set(lines) == {"reader", "author", "moderator", "admin"}
+    assert "articles:write" in lines["author"]
+    assert "articles:write" not in lines["reader"]
+    assert "users:manage" in lines["admin"]
+    assert "users:manage" not in lines["moderator"]

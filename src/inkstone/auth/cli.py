@@ -6,11 +6,22 @@ import click
 from flask.cli import AppGroup
 
 from inkstone.auth import services
-from inkstone.auth.models import RoleName
+from inkstone.auth.models import RoleName, User, UserStatus
+from inkstone.auth.permissions import ROLE_SCOPES
 from inkstone.core.errors import DomainError
 from inkstone.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+roles_cli = AppGroup("roles", help="Show roles and what they may do.")
+
+ROLE_CHOICE = click.Choice([role.value for role in RoleName])
+
+
+def _user(username: str) -> User:
+    try:
+        return services.get_user_by_username(username=username)
+    except DomainError as exc:
+        raise click.ClickException(f"no user called {username!r}") from exc
 
 
 @users_cli.command("create-admin")
@@ -30,3 +41,39 @@ def create_admin(username: str, email: str, password: str) -> None:
         raise click.ClickException(f"{exc.field}: {exc.message}") from exc
     db.session.commit()
     click.echo(f"Created admin {user.username} <{user.email}>.")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("roles", nargs=-1, required=True, type=ROLE_CHOICE)
+def set_role(username: str, roles: tuple[str, ...]) -> None:
+    """Give USERNAME exactly these ROLES (reader, author, moderator, admin)."""
+    user = services.set_roles(user=_user(username), roles=[RoleName(r) for r in roles])
+    db.session.commit()
+    click.echo(f"{user.username} now has: {', '.join(sorted(user.role_names))}.")
+
+
+@users_cli.command("suspend")
+@click.argument("username")
+def suspend(username: str) -> None:
+    """Suspend USERNAME: they can no longer sign in."""
+    user = services.set_status(user=_user(username), status=UserStatus.SUSPENDED)
+    db.session.commit()
+    click.echo(f"{user.username} is suspended.")
+
+
+@users_cli.command("reinstate")
+@click.argument("username")
+def reinstate(username: str) -> None:
+    """Lift a suspension: USERNAME may sign in again."""
+    user = services.set_status(user=_user(username), status=UserStatus.ACTIVE)
+    db.session.commit()
+    click.echo(f"{user.username} is active again.")
+
+
+@roles_cli.command("show")
+def show_roles() -> None:
+    """List every role with its permission scopes."""
+    for role in RoleName:
+        scopes = sorted(scope.value for scope in ROLE_SCOPES[role])
+        click.echo(f"{role.value}: {', '.join(scopes)}")

@@ -168,3 +168,26 @@ def update_own_account(
     ):
         raise Unauthorized("is wrong", field="current_password")
     return update_user(user=user, changes=changes)
+
+
+def set_roles(*, user: User, roles: list[RoleName]) -> User:
+    """Give ``user`` exactly ``roles`` (at least one)."""
+    if not roles:
+        raise Invalid("give at least one role", field="roles")
+    names = sorted({role.value for role in roles})
+    rows = list(db.session.scalars(select(Role).where(Role.name.in_(names))))
+    if len(rows) != len(names):
+        raise Invalid("unknown role", field="roles")
+    user.roles = rows
+    user.__dict__.pop("_scopes", None)  # scopes are cached per object for the request
+    db.session.flush()
+    return user
+
+
+def set_status(*, user: User, status: UserStatus) -> User:
+    """Move ``user`` to ``status`` (suspended accounts cannot sign in or use tokens)."""
+    if status == UserStatus.DELETED:
+        raise Invalid("deleting an account is not a status change", field="status")
+    user.status = status.value
+    db.session.flush()
+    return user
