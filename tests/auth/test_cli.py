@@ -130,3 +130,17 @@ def test_roles_show_lists_every_role_with_its_scopes(cli_runner):
     assert "articles:write" not in lines["reader"]
     assert "users:manage" in lines["admin"]
     assert "users:manage" not in lines["moderator"]
+
+
+def test_a_suspended_users_token_and_web_session_stop_working(
+    client, cli_runner, make_user, auth_headers, sign_in
+):
+    user = make_user(username="tia")
+    headers = auth_headers(user)
+    sign_in(client, user)
+    assert client.get("/api/v1/user", headers=headers).status_code == 200
+    assert cli_runner.invoke(args=["users", "suspend", "tia"]).exit_code == 0
+    assert client.get("/api/v1/user", headers=headers).status_code == 401
+    settings = client.get("/settings")
+    assert settings.status_code == 302  # the web session no longer counts: sent to sign in
+    assert "/login" in settings.headers["Location"]
