@@ -7,7 +7,6 @@ and redirect back with a flash message.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +23,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from inkstone.articles import comments, fragments, markdown, queries, services
 from inkstone.articles.forms import ArticleForm, CommentForm
@@ -32,10 +31,12 @@ from inkstone.articles.models import BODY_MAX, TAG_MAX, TAGS_PER_ARTICLE, Articl
 from inkstone.auth import services as auth_services
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, can_edit, has_scope
+from inkstone.auth.signin import web_user
 from inkstone.core.errors import Invalid
-from inkstone.core.pagination import MAX_OFFSET, PageRequest
+from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db, limiter
 from inkstone.profiles import services as profile_services
+from inkstone.web.paging import requested_page
 from inkstone.web.redirects import safe_next
 
 bp = Blueprint("articles", __name__, template_folder="templates")
@@ -43,32 +44,13 @@ for helper in (fragments.article_previews, fragments.remembered, fragments.tag_u
     bp.add_app_template_global(helper)
 
 PER_PAGE = 20
-# The API refuses offsets past MAX_OFFSET; so does the site (page N starts at (N-1)*PER_PAGE).
-MAX_PAGE = MAX_OFFSET // PER_PAGE + 1
 POPULAR_TAGS = 20
 PREVIEW_LIMIT = "240/minute"
-_PAGE_NUMBER = re.compile(r"[0-9]{1,12}")
 
 Fetch = Callable[[PageRequest], queries.ArticlePage]
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _viewer() -> User | None:
-    """Return the signed-in user, or ``None`` for a visitor."""
-    if current_user.is_authenticated:
-        user: User = current_user._get_current_object()
-        return user
-    return None
-
-
-def _page_number() -> int:
-    """Return the ``?page=`` number, or answer 404 for anything but 1 … ``MAX_PAGE``."""
-    raw = request.args.get("page", "1")
-    if not _PAGE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
-        abort(404)
-    return int(raw)
 
 
 def _list_page(fetch: Fetch, template: str, params: dict[str, str], **context: Any) -> str:
@@ -77,8 +59,8 @@ def _list_page(fetch: Fetch, template: str, params: dict[str, str], **context: A
     ``params`` build the list's links (with ``request.endpoint``); ``here``, where the
     buttons on the page lead back to, is this page's canonical address (no stray query).
     """
-    number = _page_number()
-    found = fetch(PageRequest(limit=PER_PAGE, offset=(number - 1) * PER_PAGE))
+    number, window = requested_page(PER_PAGE)
+    found = fetch(window)
     if number > 1 and not found.articles:
         abort(404)  # past the last page
     values: dict[str, Any] = {**params, "page": number} if number > 1 else dict(params)
@@ -95,7 +77,7 @@ def _back(default: str) -> str:
 
 def _actor(back: str) -> User:
     """Return the signed-in user, or send the visitor to sign in and then ``back``."""
-    user = _viewer()
+    user = web_user()
     if user is None:
         flash(_("Please sign in first."), "info")
         abort(redirect(url_for("auth.login", next=back)))
@@ -112,7 +94,7 @@ def _article_url(slug: str) -> str:
 @bp.get("/")
 def home() -> ResponseReturnValue:
     """Show the newest articles (or, with ``?feed=mine``, those of followed authors)."""
-    viewer = _viewer()
+    viewer = web_user()
     mine = request.args.get("feed") == "mine"
     if mine and viewer is None:
         return redirect(url_for("auth.login", next=url_for("articles.home", feed="mine")))
@@ -133,7 +115,7 @@ def home() -> ResponseReturnValue:
 @bp.get("/tag/<path:tag>")
 def tag(tag: str) -> ResponseReturnValue:
     """Show the newest articles with a tag."""
-    viewer = _viewer()
+    viewer = web_user()
     return _list_page(
         lambda page: queries.list_articles(viewer=viewer, page=page, tag=tag),
         "articles/home.html",
@@ -150,7 +132,7 @@ def tag(tag: str) -> ResponseReturnValue:
 def profile(username: str, tab: str) -> ResponseReturnValue:
     """Show a profile over its author's articles, favorites or (their own) drafts."""
     user = auth_services.get_user_by_username(username=username)
-    viewer = _viewer()
+    viewer = web_user()
     own = viewer is not None and viewer.id == user.id
     fetch: Fetch
     if tab == "drafts":
@@ -181,7 +163,7 @@ def profile(username: str, tab: str) -> ResponseReturnValue:
 @bp.get("/article/<slug>")
 def article(slug: str) -> ResponseReturnValue:
     """Show an article with its comments."""
-    viewer = _viewer()
+    viewer = web_user()
     view = queries.article_view(slug=slug, viewer=viewer)
     return render_template(
         "articles/article.html",
@@ -303,7 +285,7 @@ def publish(slug: str) -> ResponseReturnValue:
 @login_required
 def editor(slug: str | None) -> ResponseReturnValue:
     """Write a new article or edit one of yours; save it as a draft or publish it."""
-    user = _viewer()
+    user = web_user()
     assert user is not None  # login_required
     existing: Article | None = None
     if slug is not None:
@@ -386,7 +368,7 @@ def _save(form: ArticleForm, existing: Article | None, action: str, user: User) 
 @limiter.limit(PREVIEW_LIMIT)
 def preview() -> ResponseReturnValue:
     """Return the sanitised HTML of a Markdown ``body`` (the editor's live preview)."""
-    if _viewer() is None:
+    if web_user() is None:
         abort(401)
     body = request.form.get("body", "")
     if len(body) > BODY_MAX:

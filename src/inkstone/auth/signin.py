@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, session
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from inkstone.auth.models import User, UserStatus
 from inkstone.extensions import db, login
@@ -27,6 +27,14 @@ class Anonymous:
     def get_id(self) -> None:
         """Return no id: there is nobody to remember."""
         return
+
+
+def web_user() -> User | None:
+    """Return the user signed in to this web session, or ``None`` for a visitor."""
+    if current_user.is_authenticated:
+        user: User = current_user._get_current_object()
+        return user
+    return None
 
 
 def load_user(user_id: str) -> User | None:

@@ -11,8 +11,7 @@ from flask_wtf import FlaskForm
 
 from inkstone.auth import services
 from inkstone.auth.forms import LoginForm, RegisterForm, SettingsForm
-from inkstone.auth.models import User
-from inkstone.auth.signin import sign_in, sign_out
+from inkstone.auth.signin import sign_in, sign_out, web_user
 from inkstone.core.errors import Conflict, Unauthorized
 from inkstone.extensions import db, limiter
 from inkstone.web.redirects import safe_next
@@ -113,7 +112,8 @@ def logout() -> ResponseReturnValue:
 @login_required
 def settings() -> ResponseReturnValue:
     """Change your profile, account and display settings."""
-    user: User = current_user._get_current_object()
+    user = web_user()
+    assert user is not None  # login_required
     # Current values fill the form; a field a POST leaves out keeps its value.
     form = SettingsForm(
         data={

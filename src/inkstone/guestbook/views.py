@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, has_scope
+from inkstone.auth.signin import web_user
 from inkstone.core.errors import PermissionDenied
-from inkstone.core.pagination import MAX_OFFSET, PageRequest
 from inkstone.extensions import db, limiter
 from inkstone.guestbook import services
 from inkstone.guestbook.forms import MessageForm
+from inkstone.web.paging import requested_page
 
 bp = Blueprint("guestbook", __name__, template_folder="templates")
 
@@ -24,31 +24,11 @@ def _guestbook_limit() -> str:
     return str(current_app.config["RATELIMIT_GUESTBOOK"])
 
 
-def _page_number(value: str | None) -> int:
-    """Return the page asked for by ``?page=``; 404 for anything that is not a page."""
-    if value is None:
-        return 1
-    if not value.isascii() or not value.isdigit() or len(value) > 12:
-        abort(404)
-    page = int(value)
-    if page < 1 or (page - 1) * PER_PAGE > MAX_OFFSET:
-        abort(404)
-    return page
-
-
-def _signer() -> User | None:
-    """Return the signed-in user, or None for a visitor."""
-    if not current_user.is_authenticated:
-        return None
-    user: User = current_user._get_current_object()
-    return user
-
-
 @bp.route("/guestbook", methods=["GET", "POST"])
 @limiter.limit(_guestbook_limit, methods=["POST"])
 def index() -> str | Response:
     """Show the guestbook (GET) and sign it (POST)."""
-    signer = _signer()
+    signer = web_user()
     form = MessageForm()
     if form.validate_on_submit():
         services.post_message(name=form.name.data, body=form.body.data, author=signer)
@@ -58,10 +38,8 @@ def index() -> str | Response:
     if not form.is_submitted() and signer is not None:
         form.name.data = current_user.username
 
-    page = _page_number(request.args.get("page"))
-    messages, total = services.list_messages(
-        page=PageRequest(limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    )
+    page, window = requested_page(PER_PAGE)
+    messages, total = services.list_messages(page=window)
     last_page = max(1, -(-total // PER_PAGE))
     if page > last_page:  # the messages moved on (or were deleted): show the last page instead
         return redirect(url_for("guestbook.index", page=last_page if last_page > 1 else None))
@@ -79,7 +57,7 @@ def index() -> str | Response:
 @bp.post("/guestbook/<int:message_id>/delete")
 def delete(message_id: int) -> Response:
     """Delete a message (moderators only)."""
-    signer = _signer()
+    signer = web_user()
     if signer is None:
         raise PermissionDenied("only moderators may delete guestbook messages", field="id")
     services.delete_message(message_id=message_id, actor=signer)
