@@ -230,7 +230,7 @@ def test_comments_are_listed_oldest_first(make_user):
     for body in ("first", "second", "third"):
         comments.add_comment(article=article, author=fan, body=body)
     db.session.commit()
-    assert [c.body for c in comments.list_comments(article=article, viewer=None)] == [
+    assert [c.body for c in comments.list_comments(slug=article.slug, viewer=None)] == [
         "first",
         "second",
         "third",

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from inkstone.articles import queries
+from inkstone.articles import comments
 from inkstone.articles.models import Article, Comment, Favorite
 from inkstone.auth.models import User
 from inkstone.extensions import db
@@ -598,7 +598,7 @@ def test_article_page_runs_a_fixed_number_of_queries(
     assert counts[1] <= (6 if signed_in else 2), str(log)
 
 
-# --------------------------------------------------------------------------- queries.comment_views
+# --------------------------------------------------------------------------- comments.list_comments
 
 
 def test_comment_views_reads_oldest_first_with_follow_flags(app, alice, bob, make_article):
@@ -613,16 +613,18 @@ def test_comment_views_reads_oldest_first_with_follow_flags(app, alice, bob, mak
         add_comment(article=found, author=a, body="two")
         follow(follower=b, followee=a)
         db.session.flush()
-        seen = queries.comment_views(slug="read-me", viewer=b)
+        seen = comments.list_comments(slug="read-me", viewer=b)
         assert [(c.body, c.author.username, c.author.following) for c in seen] == [
             ("one", "bob", False),
             ("two", "alice", True),
         ]
-        assert [c.author.following for c in queries.comment_views(slug="read-me", viewer=None)] == [
+        assert [
+            c.author.following for c in comments.list_comments(slug="read-me", viewer=None)
+        ] == [
             False,
             False,
         ]
-        assert queries.comment_views(slug="missing", viewer=None) == []
+        assert comments.list_comments(slug="missing", viewer=None) == []
         db.session.rollback()
 
 

@@ -109,7 +109,7 @@ def test_set_role_refuses_unknown_roles_and_users(cli_runner, make_user):
 def test_a_suspended_user_cannot_sign_in_until_reinstated(client, cli_runner, make_user):
     from tests.conftest import DEFAULT_PASSWORD
 
-    user = make_user(username="sam", email="sam@example.org")
+    make_user(username="sam", email="sam@example.org")
     body = {"user": {"email": "sam@example.org", "password": DEFAULT_PASSWORD}}
     assert client.post("/api/v1/users/login", json=body).status_code == 200
     assert cli_runner.invoke(args=["users", "suspend", "sam"]).exit_code == 0
@@ -118,7 +118,6 @@ def test_a_suspended_user_cannot_sign_in_until_reinstated(client, cli_runner, ma
     result = cli_runner.invoke(args=["users", "reinstate", "sam"])
     assert result.exit_code == 0, result.output
     assert client.post("/api/v1/users/login", json=body).status_code == 200
-    assert user.username == "sam"
 
 
 def test_roles_show_lists_every_role_with_its_scopes(cli_runner):

@@ -154,7 +154,7 @@ def list_comments(slug: str) -> dict[str, Any]:
     """Get comments for an article"""
     viewer = current_user()
     article = services.get_article(slug=slug, viewer=viewer)
-    return {"comments": comments.list_comments(article=article, viewer=viewer)}
+    return {"comments": comments.list_comments(slug=article.slug, viewer=viewer)}
 
 
 @bp.post("/articles/<slug>/comments")

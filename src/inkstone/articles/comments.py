@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from inkstone.articles.models import Article, Comment
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
+from inkstone.core import reads
 from inkstone.core.errors import Invalid, NotFound
 from inkstone.extensions import db
 from inkstone.profiles.services import ProfileView, following_ids
@@ -26,28 +27,45 @@ class CommentView:
     author: ProfileView
 
 
-def _views(comments: list[Comment], viewer: User | None) -> list[CommentView]:
-    following = following_ids(viewer=viewer, among={c.author_id for c in comments})
+_COMMENTS_OF = (
+    select(
+        Comment.id,
+        Comment.body,
+        Comment.created_at,
+        Comment.updated_at,
+        Comment.author_id,
+        User.username,
+        User.bio,
+        User.image,
+    )
+    .join(User, User.id == Comment.author_id)
+    .where(
+        Comment.article_id
+        == select(Article.id).where(Article.slug == bindparam("slug")).scalar_subquery()
+    )
+    .order_by(Comment.created_at, Comment.id)
+)
+
+
+def list_comments(*, slug: str, viewer: User | None) -> list[CommentView]:
+    """Return the comments under the article with this slug, oldest first, in one query.
+
+    The caller has checked that ``viewer`` may see the article (``services.get_article``
+    or ``queries.article_view``); a signed-in viewer costs one more query (whom they
+    follow among the commenters). Rows, not ORM objects: the article page shows them all.
+    """
+    rows = reads.execute(_COMMENTS_OF, {"slug": slug}).all()
+    following = following_ids(viewer=viewer, among={r.author_id for r in rows})
     return [
         CommentView(
-            id=c.id,
-            body=c.body,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-            author=ProfileView.of(c.author, following=c.author_id in following),
+            id=r.id,
+            body=r.body,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            author=ProfileView(r.username, r.bio, r.image, r.author_id in following),
         )
-        for c in comments
+        for r in rows
     ]
-
-
-def list_comments(*, article: Article, viewer: User | None) -> list[CommentView]:
-    """Return the article's comments, oldest first."""
-    query = (
-        select(Comment)
-        .where(Comment.article_id == article.id)
-        .order_by(Comment.created_at, Comment.id)
-    )
-    return _views(list(db.session.scalars(query)), viewer)
 
 
 def add_comment(*, article: Article, author: User, body: str) -> CommentView:
@@ -60,7 +78,14 @@ def add_comment(*, article: Article, author: User, body: str) -> CommentView:
     comment = Comment(article_id=article.id, author=author, body=body.strip())
     db.session.add(comment)
     db.session.flush()
-    return _views([comment], author)[0]
+    # nobody follows themselves: the author sees their own comment unfollowed
+    return CommentView(
+        id=comment.id,
+        body=comment.body,
+        created_at=comment.created_at,
+        updated_at=comment.updated_at,
+        author=ProfileView.of(author, following=False),
+    )
 
 
 def delete_comment(*, article: Article, comment_id: int, actor: User) -> None:

@@ -28,8 +28,7 @@ from sqlalchemy import (
 )
 
 from inkstone.articles import markdown
-from inkstone.articles.comments import CommentView
-from inkstone.articles.models import Article, Comment, Favorite, Tag, article_tags
+from inkstone.articles.models import Article, Favorite, Tag, article_tags
 from inkstone.articles.tags import tag_key
 from inkstone.auth.models import User
 from inkstone.core import counters, reads
@@ -384,43 +383,3 @@ _POPULAR_TAGS = (
 def popular_tags(*, limit: int = 100) -> list[str]:
     """Return the names of the tags in use, most used first."""
     return reads.scalars(_POPULAR_TAGS, {"limit": limit})
-
-
-_COMMENTS_OF = (
-    select(
-        Comment.id,
-        Comment.body,
-        Comment.created_at,
-        Comment.updated_at,
-        Comment.author_id,
-        User.username,
-        User.bio,
-        User.image,
-    )
-    .join(User, User.id == Comment.author_id)
-    .where(
-        Comment.article_id
-        == select(Article.id).where(Article.slug == bindparam("slug")).scalar_subquery()
-    )
-    .order_by(Comment.created_at, Comment.id)
-)
-
-
-def comment_views(*, slug: str, viewer: User | None) -> list[CommentView]:
-    """Return the comments under the article with this slug, oldest first, in one query.
-
-    The caller has checked that ``viewer`` may see the article (``article_view``); a
-    signed-in viewer costs one more query (whom they follow among the commenters).
-    """
-    rows = reads.execute(_COMMENTS_OF, {"slug": slug}).all()
-    following = following_ids(viewer=viewer, among={r.author_id for r in rows})
-    return [
-        CommentView(
-            id=r.id,
-            body=r.body,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-            author=ProfileView(r.username, r.bio, r.image, r.author_id in following),
-        )
-        for r in rows
-    ]

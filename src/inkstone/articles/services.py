@@ -142,13 +142,6 @@ def _replace_tags(article: Article, names: list[str]) -> None:
     article.tag_names = encode_names(new_tags)
 
 
-def ensure_rendered(article: Article) -> None:
-    """Render ``article``'s body again if it was stored by an older renderer."""
-    if article.body_html is None or article.body_html_version != markdown.RENDER_VERSION:
-        _render_body(article)
-        db.session.flush()
-
-
 def delete_article(*, article: Article, actor: User) -> None:
     """Delete ``article`` with its comments, favorites and tag links."""
     ensure_can_edit(article, actor, moderate=Scope.ARTICLES_MODERATE, what="article")

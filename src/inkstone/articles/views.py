@@ -168,7 +168,7 @@ def article(slug: str) -> ResponseReturnValue:
     return render_template(
         "articles/article.html",
         article=view,
-        comments=queries.comment_views(slug=slug, viewer=viewer),
+        comments=comments.list_comments(slug=slug, viewer=viewer),
         is_author=viewer is not None and viewer.username == view.author.username,
         here=request.path,
     )

@@ -53,22 +53,24 @@ def set_role(username: str, roles: tuple[str, ...]) -> None:
     click.echo(f"{user.username} now has: {', '.join(sorted(user.role_names))}.")
 
 
+def _move(username: str, status: UserStatus, done: str) -> None:
+    user = services.set_status(user=_user(username), status=status)
+    db.session.commit()
+    click.echo(f"{user.username} {done}.")
+
+
 @users_cli.command("suspend")
 @click.argument("username")
 def suspend(username: str) -> None:
     """Suspend USERNAME: they can no longer sign in."""
-    user = services.set_status(user=_user(username), status=UserStatus.SUSPENDED)
-    db.session.commit()
-    click.echo(f"{user.username} is suspended.")
+    _move(username, UserStatus.SUSPENDED, "is suspended")
 
 
 @users_cli.command("reinstate")
 @click.argument("username")
 def reinstate(username: str) -> None:
     """Lift a suspension: USERNAME may sign in again."""
-    user = services.set_status(user=_user(username), status=UserStatus.ACTIVE)
-    db.session.commit()
-    click.echo(f"{user.username} is active again.")
+    _move(username, UserStatus.ACTIVE, "is active again")
 
 
 @roles_cli.command("show")

@@ -22,7 +22,6 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[3]  # the checkout: babel.cfg sits there
-PACKAGE = Path(__file__).resolve().parents[1]
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LOCALES = ("en", "zh_CN")
 DOMAIN = "messages"

@@ -43,10 +43,7 @@ def cache_fingerprinted(response: Response) -> Response:
     """Give fingerprinted static files a year-long, immutable cache lifetime."""
     endpoint = request.endpoint or ""
     if endpoint.endswith("static") and "v" in request.args and response.status_code == 200:
-        response.cache_control.no_cache = None
-        response.cache_control.public = True
-        response.cache_control.max_age = 31536000
-        response.cache_control.immutable = True
+        response.headers["Cache-Control"] = LONG_CACHE
     return response
 
 
