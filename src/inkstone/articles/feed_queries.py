@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, case, func, null, select, true
 
 from inkstone.articles import markdown
 from inkstone.articles.models import Article, Tag
-from inkstone.articles.queries import ArticleRow, page_statement, should_walk
+from inkstone.articles.queries import ArticleRow, body_html_of, page_statement, should_walk
 from inkstone.articles.tags import tag_key
 from inkstone.auth.models import User
 from inkstone.core import reads
@@ -118,7 +118,7 @@ def feed_entries(
             updated_at=r.updated_at,
             username=r.username,
             tag_list=orjson.loads(r.tag_names),
-            body_html=markdown.render(r.body) if r.body is not None else r.body_html or "",
+            body_html=body_html_of(r) or "",
         )
         for r in rows
     ]

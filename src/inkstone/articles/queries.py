@@ -146,18 +146,22 @@ def present(
             favorites_count=r.favorites_count,
             author=ProfileView(r.username, r.bio, r.image, r.author_id in following),
             published=r.published,
-            body_html=_body_html(r),
+            body_html=body_html_of(r),
         )
         for r in rows
     ]
 
 
-def _body_html(row: ArticleRow) -> str | None:
-    """Return the stored HTML of a full row, rendered again if an older renderer stored it."""
-    if row.body is None:
-        return None
+def body_html_of(row: ArticleRow) -> str | None:
+    """Return the HTML of a row's body: the stored rendering, or a new one if it is stale.
+
+    ``None`` for rows read without either (list pages). Feed rows carry the Markdown only
+    when the stored HTML is stale (``feed_queries``), so a fresh one is never rendered.
+    """
     if row.body_html is not None and row.body_html_version == markdown.RENDER_VERSION:
         return row.body_html
+    if row.body is None:
+        return None
     return markdown.render(row.body)
 
 
