@@ -98,8 +98,8 @@ def init_security(app: APIFlask) -> None:
 
 
 def init_http(app: APIFlask) -> None:
-    """CORS on the API only; serve ``/api/…`` as an alias of ``/api/v1/…``."""
-    from inkstone.core.http import ApiAliasMiddleware, refuse_nul_in_path
+    """CORS on the API only; `/api/…` as an alias of `/api/v1/…`; NULs refused at the door."""
+    from inkstone.core.http import ApiAliasMiddleware, refuse_nul_in_forms, refuse_nul_in_path
     from inkstone.extensions import cors
 
     cors.init_app(
@@ -112,6 +112,7 @@ def init_http(app: APIFlask) -> None:
     )
     app.wsgi_app = ApiAliasMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     app.before_request(refuse_nul_in_path)
+    app.before_request(refuse_nul_in_forms)
 
 
 def init_celery(app: APIFlask) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import abort, request
+from werkzeug.exceptions import BadRequest
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -18,6 +19,24 @@ def refuse_nul_in_path() -> None:
     """Answer 404 for a path holding a NUL: it names nothing, and PostgreSQL text refuses it."""
     if "\x00" in request.path:
         abort(404)
+
+
+class NulInForm(BadRequest):
+    """A submitted form held a NUL character, which no text column can store."""
+
+
+def refuse_nul_in_forms() -> None:
+    """Answer 400 to a site form carrying a NUL character (the API refuses them with 422).
+
+    SQLite would cut the text short at the NUL and PostgreSQL refuses it outright: either way
+    the write would fail deep inside a service, so it is stopped at the door with a message.
+    """
+    if request.method not in {"POST", "PUT", "PATCH"} or request.path.startswith("/api/"):
+        return
+    if request.mimetype not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        return
+    if any("\x00" in value for values in request.form.listvalues() for value in values):
+        raise NulInForm()
 
 
 class ApiAliasMiddleware:

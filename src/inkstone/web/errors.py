@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from werkzeug.exceptions import BadRequest
+
+from inkstone.core.http import NulInForm
 
 TITLES = {
     400: _l("Bad request"),
@@ -38,24 +39,6 @@ NUL_MESSAGE = _l("Text may not contain NUL characters. Remove them and try again
 CSRF_MESSAGE = _l(
     "This form has expired or was sent from another site. Reload the page and try again."
 )
-
-
-class NulInForm(BadRequest):
-    """A submitted form held a NUL character, which no text column can store."""
-
-
-def refuse_nul_in_forms() -> None:
-    """Answer 400 to a site form carrying a NUL character (the API refuses them with 422).
-
-    SQLite would cut the text short at the NUL and PostgreSQL refuses it outright: either way
-    the write would fail deep inside a service, so it is stopped at the door with a message.
-    """
-    if request.method not in {"POST", "PUT", "PATCH"} or request.path.startswith("/api/"):
-        return
-    if request.mimetype not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        return
-    if any("\x00" in value for values in request.form.listvalues() for value in values):
-        raise NulInForm()
 
 
 def error_page(

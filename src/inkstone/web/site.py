@@ -10,7 +10,6 @@ from flask_babel import get_locale, get_translations
 
 from inkstone.extensions import babel, bootstrap, csrf
 from inkstone.web.assets import init_assets
-from inkstone.web.errors import refuse_nul_in_forms
 from inkstone.web.formatting import init_formatting
 from inkstone.web.locale import LANGUAGES, select_locale, select_timezone
 
@@ -72,7 +71,6 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     bootstrap.init_app(app)
-    app.before_request(refuse_nul_in_forms)
     _install_fast_gettext(app)
     init_formatting(app)
     init_assets(app)
