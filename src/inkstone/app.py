@@ -99,7 +99,7 @@ def init_security(app: APIFlask) -> None:
 
 def init_http(app: APIFlask) -> None:
     """CORS on the API only; `/api/…` as an alias of `/api/v1/…`; NULs refused at the door."""
-    from inkstone.core.http import ApiAliasMiddleware, refuse_nul_in_forms, refuse_nul_in_path
+    from inkstone.core.http import ApiAliasMiddleware, refuse_nul
     from inkstone.extensions import cors
 
     cors.init_app(
@@ -111,8 +111,7 @@ def init_http(app: APIFlask) -> None:
         always_send=False,  # browsers send Origin on every cross-origin request
     )
     app.wsgi_app = ApiAliasMiddleware(app.wsgi_app)  # type: ignore[method-assign]
-    app.before_request(refuse_nul_in_path)
-    app.before_request(refuse_nul_in_forms)
+    app.before_request(refuse_nul)
 
 
 def init_celery(app: APIFlask) -> None:

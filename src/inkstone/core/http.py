@@ -15,10 +15,11 @@ API_ALIAS = "/api/"
 API_CANONICAL = "/api/v1/"
 
 
-def refuse_nul_in_path() -> None:
-    """Answer 404 for a path holding a NUL: it names nothing, and PostgreSQL text refuses it."""
+def refuse_nul() -> None:
+    """Stop NUL characters at the door: 404 for a path (it names nothing), 400 for a form."""
     if "\x00" in request.path:
         abort(404)
+    refuse_nul_in_forms()
 
 
 class NulInForm(BadRequest):
