@@ -15,6 +15,7 @@ import ipaddress
 import itertools
 import os
 import re
+import secrets
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import flask_login.utils as login_utils
 import flask_migrate
 import pytest
 from argon2 import PasswordHasher
@@ -39,6 +41,7 @@ from inkstone.articles.models import Article
 from inkstone.auth import passwords
 from inkstone.auth.models import RoleName, User
 from inkstone.auth.services import register_user
+from inkstone.auth.sessions import identity_of, start_session
 from inkstone.auth.tokens import issue_token
 from inkstone.extensions import db as _db
 from inkstone.extensions import limiter
@@ -462,9 +465,21 @@ def sign_in(app: Flask) -> Callable[[FlaskClient, User], None]:
     """Return a function that signs ``user`` in on ``client``'s web session."""
 
     def login(client: FlaskClient, user: User) -> None:
+        with _context(app):
+            fresh = _db.session.get(User, user.id)
+            assert fresh is not None
+            record = start_session(user=fresh, remember=False)
+            identity = str(identity_of(fresh, record))
+            _db.session.commit()
+        with app.test_request_context(environ_base=client.environ_base):
+            # What Flask-Login's "basic" session protection compares (IP and user agent).
+            marker = login_utils._create_identifier()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = identity
             session["_fresh"] = True
+            session["_id"] = marker
+            # A signed-in browser has a CSRF token already (its first page made one).
+            session["csrf_token"] = secrets.token_hex(20)
 
     return login
 

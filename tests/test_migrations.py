@@ -33,6 +33,9 @@ APP_TABLES = {
     "guestbook_messages",
     "comments",
     "counters",
+    "web_sessions",
+    "user_sessions",
+    "audit_events",
 }
 ROUNDTRIP_SCHEMA = "migration_roundtrip"
 

@@ -26,7 +26,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_logging(app)
     init_json(app)
     init_database(app)
+    init_sessions(app)
     init_auth(app)
+    init_mail(app)
     init_web(app)
     init_security(app)
     init_http(app)
@@ -70,6 +72,20 @@ def init_database(app: APIFlask) -> None:
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"))
     with app.app_context():
         tune_sqlite(db.engine)
+
+
+def init_sessions(app: APIFlask) -> None:
+    """Keep web sessions on the server (database, or Redis when configured)."""
+    from inkstone.core.session_store import init_sessions as bind_sessions
+
+    bind_sessions(app)
+
+
+def init_mail(app: APIFlask) -> None:
+    """Bind Flask-Mailman (console, file or SMTP backend)."""
+    from inkstone.core.mail import init_mail as bind_mail
+
+    bind_mail(app)
 
 
 def init_auth(app: APIFlask) -> None:

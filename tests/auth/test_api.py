@@ -19,7 +19,7 @@ from tests.conftest import DEFAULT_PASSWORD
 USER_KEYS = {"email", "token", "username", "bio", "image"}
 
 
-def _register(client, username="jake", email="jake@jake.jake", password="jakejake"):
+def _register(client, username="jake", email="jake@jake.jake", password="jake likes long walks"):
     return client.post(
         "/api/v1/users",
         json={"user": {"username": username, "email": email, "password": password}},
@@ -236,7 +236,9 @@ def _b64(data: dict) -> str:
 
 def _token_for(app, user, **kwargs):
     with app.app_context():
-        return create_access_token(identity=str(user.id), **kwargs)
+        return create_access_token(
+            identity=str(user.id), additional_claims={"ver": user.token_version}, **kwargs
+        )
 
 
 def _bad_tokens(app, user, victim):

@@ -17,7 +17,7 @@ REDIS_URL = os.environ.get("INKSTONE_TEST_REDIS_URL", "")
 @pytest.fixture
 def limited_app(make_limited_app):
     """An app with small sign-in and sign-up limits (these tests only read)."""
-    return make_limited_app(RATELIMIT_LOGIN="3/minute", RATELIMIT_REGISTER="2/hour")
+    return make_limited_app(RATELIMIT_SIGNIN="3/minute", RATELIMIT_REGISTER="2/hour")
 
 
 def test_login_is_limited_with_a_json_429(limited_app):
@@ -56,7 +56,7 @@ def test_limits_live_in_redis_and_survive_a_restart(app, tmp_path, database_url,
         database_url,
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=REDIS_URL,
-        RATELIMIT_LOGIN="2/minute",
+        RATELIMIT_SIGNIN="2/minute",
     )
     # A client address of its own, so earlier runs against the same Redis do not count.
     address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"

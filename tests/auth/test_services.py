@@ -40,7 +40,7 @@ def test_register_with_another_role():
 def test_duplicate_username_is_a_conflict_whatever_its_case(taken):
     _register()
     with pytest.raises(Conflict) as caught:
-        services.register_user(username=taken, email="other@example.org", password="x" * 8)
+        services.register_user(username=taken, email="other@example.org", password=DEFAULT_PASSWORD)
     assert caught.value.field == "username"
 
 
@@ -48,7 +48,7 @@ def test_duplicate_username_is_a_conflict_whatever_its_case(taken):
 def test_duplicate_email_is_a_conflict(taken):
     _register()
     with pytest.raises(Conflict) as caught:
-        services.register_user(username="bob", email=taken, password="x" * 8)
+        services.register_user(username="bob", email=taken, password=DEFAULT_PASSWORD)
     assert caught.value.field == "email"
 
 
@@ -57,7 +57,9 @@ def test_database_unique_index_on_lower_username_backs_the_check(monkeypatch):
     # Simulate losing a race: the pre-check passes, the unique index still refuses.
     monkeypatch.setattr(services, "_ensure_available", lambda **_: None)
     with pytest.raises(Conflict) as caught:
-        services.register_user(username="ALICE", email="other@example.org", password="x" * 8)
+        services.register_user(
+            username="ALICE", email="other@example.org", password=DEFAULT_PASSWORD
+        )
     assert caught.value.field == "username"
     db.session.rollback()
     assert db.session.scalars(select(User.username)).all() == ["alice"]

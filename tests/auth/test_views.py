@@ -553,7 +553,7 @@ def test_settings_without_a_csrf_token_are_refused(app, client, make_user, sign_
 @pytest.fixture
 def limited_app(make_limited_app):
     """An app with small sign-in and sign-up limits (these tests only read)."""
-    return make_limited_app(RATELIMIT_LOGIN="3/minute", RATELIMIT_REGISTER="2/hour")
+    return make_limited_app(RATELIMIT_SIGNIN="3/minute", RATELIMIT_REGISTER="2/hour")
 
 
 def test_sign_in_attempts_are_limited_with_a_429_page(limited_app):

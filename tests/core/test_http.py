@@ -97,7 +97,13 @@ def test_api_alias_serves_the_same_as_v1(client, make_user, make_article, path):
 
 
 def test_api_alias_accepts_writes(client):
-    payload = {"user": {"username": "aliased", "email": "aliased@example.org", "password": "x" * 8}}
+    payload = {
+        "user": {
+            "username": "aliased",
+            "email": "aliased@example.org",
+            "password": "aliased and long enough",
+        }
+    }
     response = client.post("/api/users", json=payload)
     assert response.status_code == 201
     token = response.json["user"]["token"]

@@ -25,7 +25,7 @@ def _fields(user: User) -> dict[str, Any]:
 
 
 def _login_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN"])
+    return str(current_app.config["RATELIMIT_SIGNIN"])
 
 
 def _register_limit() -> str:
@@ -57,8 +57,10 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
 
     Unknown email and wrong password give the same 401 answer.
     """
-    user = services.authenticate(**body["user"])
-    db.session.commit()
+    try:
+        user = services.authenticate(**body["user"])
+    finally:
+        db.session.commit()  # a failed attempt is kept in the audit log too
     return _user_out(user)
 
 

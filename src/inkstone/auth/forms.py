@@ -30,7 +30,8 @@ from wtforms.validators import (
 )
 
 from inkstone.auth.models import BIO_MAX, EMAIL_MAX, IMAGE_MAX, USERNAME_MAX
-from inkstone.auth.schemas import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN
+from inkstone.auth.password_policy import PASSWORD_MAX, PASSWORD_MIN
+from inkstone.auth.schemas import USERNAME_PATTERN
 from inkstone.web.locale import LANGUAGES, timezone_names, valid_timezone
 
 EMAIL_MIN = 3

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inkstone.core.db import Base, BigId, TimestampMixin
+from inkstone.core.db import Base, BigId, TimestampMixin, utcnow
 
 USERNAME_MAX = 40
 EMAIL_MAX = 254
 BIO_MAX = 1000
 IMAGE_MAX = 2048
+USER_AGENT_MAX = 512
+IP_MAX = 45
 
 
 class UserStatus(StrEnum):
@@ -86,6 +99,13 @@ class User(TimestampMixin, Base):
     # the browser's time zone).
     locale: Mapped[str | None] = mapped_column(String(16), default=None)
     timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Bumped to end every API token and web session at once (password reset, "sign out
+    # everywhere", suspension); tokens and sessions carry the version they were made with.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A new address waiting for its confirmation link to be followed.
+    pending_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     # Loaded only when a user's scopes are needed (once per request for the signed-in user).
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="select")
@@ -103,10 +123,61 @@ class User(TimestampMixin, Base):
         return self.status in (UserStatus.ACTIVE, UserStatus.UNVERIFIED)
 
     def get_id(self) -> str:
-        """Return the id Flask-Login keeps in the session."""
+        """Return the id Flask-Login keeps in the session (bound to a session record later)."""
         return str(self.id)
+
+    @property
+    def is_deleted(self) -> bool:
+        """Tell whether the account was deleted (its content may remain)."""
+        return self.status == UserStatus.DELETED
 
     @property
     def role_names(self) -> frozenset[str]:
         """Return the names of this user's roles."""
         return frozenset(role.name for role in self.roles)
+
+
+class UserSession(Base):
+    """A place where a user is signed in to the web site: listed, and ended, in settings."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id_last_seen_at", "user_id", "last_seen_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str] = mapped_column(String(IP_MAX), default="")
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+    remember: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
+
+
+class AuditEvent(Base):
+    """A security-relevant event: who it happened to, who did it, from where, and when."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_user_id_created_at", "user_id", "created_at"),
+        Index("ix_audit_events_event_created_at", "event", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    event: Mapped[str] = mapped_column(String(40))
+    # The account the event is about (None: an unknown account, e.g. a failed sign-in).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    # Who caused it, when someone else did (an admin changing roles); None: the user or nobody.
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    ip: Mapped[str] = mapped_column(String(IP_MAX), default="")
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.event} user={self.user_id}>"

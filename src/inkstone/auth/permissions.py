@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Protocol
+from functools import wraps
+from typing import Any, Protocol, TypeVar
 
-from inkstone.auth.models import RoleName, User
-from inkstone.core.errors import PermissionDenied
+from flask import current_app, has_app_context, request
+
+from inkstone.auth.models import RoleName, User, UserStatus
+from inkstone.core.errors import PermissionDenied, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Scope(StrEnum):
@@ -17,6 +22,7 @@ class Scope(StrEnum):
     ARTICLES_MODERATE = "articles:moderate"
     COMMENTS_WRITE = "comments:write"
     COMMENTS_MODERATE = "comments:moderate"
+    GUESTBOOK_WRITE = "guestbook:write"
     GUESTBOOK_MODERATE = "guestbook:moderate"
     USERS_READ = "users:read"
     USERS_MANAGE = "users:manage"
@@ -25,7 +31,7 @@ class Scope(StrEnum):
     SITE_CONFIGURE = "site:configure"
 
 
-_READER = frozenset({Scope.COMMENTS_WRITE})
+_READER = frozenset({Scope.COMMENTS_WRITE, Scope.GUESTBOOK_WRITE})
 _AUTHOR = _READER | {Scope.ARTICLES_WRITE}
 _MODERATOR = _AUTHOR | {
     Scope.ARTICLES_MODERATE,
@@ -49,6 +55,15 @@ def scopes_for(role_names: Iterable[str]) -> frozenset[Scope]:
     return frozenset(granted)
 
 
+# What an account with an unconfirmed email address may not do when the site requires
+# confirmation (REQUIRE_EMAIL_CONFIRMATION).
+WRITE_SCOPES = frozenset({Scope.ARTICLES_WRITE, Scope.COMMENTS_WRITE, Scope.GUESTBOOK_WRITE})
+
+
+def _confirmation_required() -> bool:
+    return has_app_context() and bool(current_app.config.get("REQUIRE_EMAIL_CONFIRMATION"))
+
+
 def user_scopes(user: User | None) -> frozenset[Scope]:
     """Return a user's scopes, computed once and kept on the object for the request."""
     if user is None:
@@ -56,8 +71,15 @@ def user_scopes(user: User | None) -> frozenset[Scope]:
     cached: frozenset[Scope] | None = user.__dict__.get("_scopes")
     if cached is None:
         cached = scopes_for(user.role_names)
+        if user.status == UserStatus.UNVERIFIED and _confirmation_required():
+            cached -= WRITE_SCOPES
         user.__dict__["_scopes"] = cached
     return cached
+
+
+def forget_scopes(user: User) -> None:
+    """Drop the scopes kept on ``user`` (after a role or status change)."""
+    user.__dict__.pop("_scopes", None)
 
 
 def has_scope(user: User | None, scope: Scope) -> bool:
@@ -86,5 +108,51 @@ def ensure_can_edit(obj: Authored, user: User, *, moderate: Scope, what: str) ->
 
 def ensure_scope(user: User, scope: Scope) -> None:
     """Raise ``PermissionDenied`` unless ``user`` holds ``scope``."""
-    if not has_scope(user, scope):
-        raise PermissionDenied(f"this needs the {scope.value} permission", field="scope")
+    if has_scope(user, scope):
+        return
+    if scope in WRITE_SCOPES and user.status == UserStatus.UNVERIFIED and _confirmation_required():
+        raise PermissionDenied(UNCONFIRMED, field="email")
+    raise PermissionDenied(f"this needs the {scope.value} permission", field="scope")
+
+
+UNCONFIRMED = "confirm your email address first"
+
+
+def require_scope(*scopes: Scope) -> Callable[[F], F]:
+    """Let only holders of every one of ``scopes`` use a view: a page or an API route.
+
+    API routes (``/api/…``) read the token (401 without one, 403 without the scope); pages
+    read the web session (the sign-in page for a visitor, a 403 page without the scope). The
+    scopes are those computed once for the request's user.
+    """
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = _requesting_user()
+            if user is None:
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            for scope in scopes:
+                ensure_scope(user, scope)
+            return view(*args, **kwargs)
+
+        spec = getattr(view, "_spec", None)
+        if spec is not None:  # an API view: it takes a token
+            wrapper._spec = {**spec, "security": "Token"}  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _requesting_user() -> User | None:
+    """Return the signed-in user of this request: the token's for the API, else the session's."""
+    if request.path.startswith("/api/"):
+        from inkstone.auth.tokens import load_current_user
+
+        api_user = load_current_user()
+        if api_user is None:
+            raise Unauthorized("authentication required", field="token")
+        return api_user
+    from inkstone.auth.signin import web_user
+
+    return web_user()

@@ -8,8 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from inkstone.auth.models import Role, RoleName, User, UserStatus
+from inkstone.auth.audit import Event, record_event
+from inkstone.auth.models import EMAIL_MAX, Role, RoleName, User, UserStatus
+from inkstone.auth.password_policy import ensure_good_password
 from inkstone.auth.passwords import hash_password, needs_rehash, verify_password
+from inkstone.auth.permissions import forget_scopes
+from inkstone.auth.sessions import end_all_sessions
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from inkstone.extensions import db
@@ -65,6 +69,7 @@ def register_user(
     """Create an account with ``role`` and return it."""
     username = username.strip()
     email = normalize_email(email)
+    ensure_good_password(password, username=username, email=email)
     _ensure_available(username=username, email=email, exclude=None)
     role_row = db.session.scalar(select(Role).where(Role.name == role.value))
     user = User(
@@ -79,17 +84,26 @@ def register_user(
     return user
 
 
-def authenticate(*, email: str, password: str) -> User:
-    """Return the user these credentials belong to, or raise ``Unauthorized``."""
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+def authenticate(*, email: str, password: str, via: str = "api") -> User:
+    """Return the user these credentials belong to, or raise ``Unauthorized``.
+
+    Both outcomes are added to the audit log; the caller commits either way, so that a
+    failure is remembered too.
+    """
+    email = normalize_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
     # verify_password runs a dummy hash when the email is unknown: same answer, same time.
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise Unauthorized(LOGIN_FAILED, field="email or password")
-    if user.status not in SIGN_IN_STATUSES:
+    if (
+        not verify_password(user.password_hash if user else None, password)
+        or user is None
+        or user.status not in SIGN_IN_STATUSES
+    ):
+        record_event(Event.SIGNIN_FAILED, user=user, email=email[:EMAIL_MAX], via=via)
         raise Unauthorized(LOGIN_FAILED, field="email or password")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    record_event(Event.SIGNIN_SUCCEEDED, user=user, via=via)
     db.session.flush()
     return user
 
@@ -120,6 +134,9 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
     if email:
         user.email = email
     if changes.get("password"):
+        ensure_good_password(
+            changes["password"], username=username or user.username, email=email or user.email
+        )
         user.password_hash = hash_password(changes["password"])
     if "bio" in changes:
         user.bio = changes["bio"] or ""
@@ -170,24 +187,33 @@ def update_own_account(
     return update_user(user=user, changes=changes)
 
 
-def set_roles(*, user: User, roles: list[RoleName]) -> User:
-    """Give ``user`` exactly ``roles`` (at least one)."""
+def set_roles(*, user: User, roles: list[RoleName], actor: User | None = None) -> User:
+    """Give ``user`` exactly ``roles`` (at least one); the change is audited."""
     if not roles:
         raise Invalid("give at least one role", field="roles")
     names = sorted({role.value for role in roles})
     rows = list(db.session.scalars(select(Role).where(Role.name.in_(names))))
     if len(rows) != len(names):
         raise Invalid("unknown role", field="roles")
+    before = sorted(user.role_names)
     user.roles = rows
-    user.__dict__.pop("_scopes", None)  # scopes are cached per object for the request
+    forget_scopes(user)
+    if before != names:
+        record_event(Event.ROLES_CHANGED, user=user, actor=actor, before=before, after=names)
     db.session.flush()
     return user
 
 
-def set_status(*, user: User, status: UserStatus) -> User:
-    """Move ``user`` to ``status`` (suspended accounts cannot sign in or use tokens)."""
+def set_status(*, user: User, status: UserStatus, actor: User | None = None) -> User:
+    """Move ``user`` to ``status``; suspension ends every session and token at once."""
     if status == UserStatus.DELETED:
         raise Invalid("deleting an account is not a status change", field="status")
+    before = user.status
     user.status = status.value
+    forget_scopes(user)
+    if status == UserStatus.SUSPENDED and before != status:
+        end_all_sessions(user=user)
+    if before != status:
+        record_event(Event.STATUS_CHANGED, user=user, actor=actor, before=before, after=status)
     db.session.flush()
     return user

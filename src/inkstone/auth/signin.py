@@ -1,12 +1,18 @@
-"""Web sign-in with Flask-Login: load the signed-in user once per request, sign in and out."""
+"""Web sign-in with Flask-Login over server-side sessions: load, sign in, sign out."""
 
 from __future__ import annotations
 
-from flask import Flask, session
+from contextlib import suppress
+
+from flask import Flask, Response, current_app, g, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from flask_session.base import ServerSideSessionInterface
 
-from inkstone.auth.models import User, UserStatus
+from inkstone.auth import sessions
+from inkstone.auth.audit import client_ip
+from inkstone.auth.models import User, UserSession, UserStatus
+from inkstone.core.errors import NotFound
 from inkstone.extensions import db, login
 
 SIGNED_IN_STATUSES = frozenset({UserStatus.ACTIVE.value, UserStatus.UNVERIFIED.value})
@@ -37,32 +43,71 @@ def web_user() -> User | None:
     return None
 
 
-def load_user(user_id: str) -> User | None:
-    """Return the user a session names, if they may still be signed in."""
-    try:
-        key = int(user_id)
-    except ValueError:
+def current_session() -> UserSession | None:
+    """Return the record of this web session, once its user has been loaded."""
+    record: UserSession | None = g.get("user_session")
+    return record
+
+
+def load_user(identity: str) -> User | None:
+    """Return the user a session (or remember-me cookie) names, if it may still be used."""
+    parsed = sessions.parse_identity(identity)
+    if parsed is None:
         return None
-    if not 0 < key < 2**63:
+    found = sessions.find_signed_in(parsed)
+    if found is None:
         return None
-    user = db.session.get(User, key)
-    if user is None or user.status not in SIGNED_IN_STATUSES:
+    user, record = found
+    if user.status not in SIGNED_IN_STATUSES:
         return None
+    g.user_session = record
+    if sessions.needs_touch(record):
+        g.touch_session = record.id
     return user
 
 
-def sign_in(user: User, *, remember: bool = False) -> None:
-    """Start a web session for ``user`` (a fresh session: no fixation of an old one)."""
+def _touch_session(response: Response) -> Response:
+    """Write "last seen" after the request's own work (at most every few minutes)."""
+    session_id = g.pop("touch_session", None)
+    if session_id is not None:
+        sessions.touch_session(session_id=session_id, ip=client_ip())
+        db.session.commit()
+    return response
+
+
+def _rotate_session_id() -> None:
+    """Give the browser a new session id (a planted or stolen old one is worth nothing)."""
+    interface = current_app.session_interface
+    if isinstance(interface, ServerSideSessionInterface):
+        session["_rotate"] = True  # regenerate() only moves a non-empty session
+        interface.regenerate(session)
+        session.pop("_rotate")
+
+
+def sign_in(user: User, *, remember: bool = False) -> UserSession:
+    """Start a web session for ``user`` under a new session id; the caller commits."""
+    _rotate_session_id()
     session.clear()
+    record = sessions.start_session(user=user, remember=remember)
     login_user(user, remember=remember)
+    # Name the session record in the session and in the remember-me cookie made from it.
+    session["_user_id"] = str(sessions.identity_of(user, record))
+    g.user_session = record
+    return record
 
 
 def sign_out() -> None:
-    """End the web session, and the remember-me cookie with it."""
+    """End this web session (its record, its data, its remember-me cookie); the caller commits."""
+    record = current_session()
+    user = web_user()
+    if record is not None and user is not None:
+        with suppress(NotFound):  # already ended from another device
+            sessions.end_session(user=user, session_id=record.id)
     logout_user()
     # Flask-Login notes in the session that the remember-me cookie must go; keep that note,
     # or the cookie would sign the user straight back in on the next request.
     forget = session.get("_remember")
+    _rotate_session_id()
     session.clear()
     if forget:
         session["_remember"] = forget
@@ -77,3 +122,4 @@ def init_login(app: Flask) -> None:
     login.login_message = _l("Please sign in to see this page.")
     login.login_message_category = "info"
     login.session_protection = "basic"
+    app.after_request(_touch_session)

@@ -25,9 +25,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def issue_token(user: User) -> str:
-    """Return a signed JWT for ``user``: subject, expiry, issue time and scopes."""
+    """Return a signed JWT for ``user``: subject, expiry, issue time, token version, scopes."""
     scopes = sorted(scope.value for scope in user_scopes(user))
-    token: str = create_access_token(identity=str(user.id), additional_claims={"scopes": scopes})
+    token: str = create_access_token(
+        identity=str(user.id), additional_claims={"ver": user.token_version, "scopes": scopes}
+    )
     return token
 
 
@@ -42,7 +44,7 @@ def _decode(token: str) -> dict[str, Any]:
         token,
         config["JWT_SECRET_KEY"],
         algorithms=config["JWT_DECODE_ALGORITHMS"],
-        options={"require": ["exp", "iat", "sub"]},
+        options={"require": ["exp", "iat", "sub", "ver"]},
     )
     if claims.get("type") != "access":
         raise pyjwt.InvalidTokenError("not an access token")
@@ -56,6 +58,7 @@ def _user_from_header(header: str) -> User:
     try:
         claims = _decode(match.group(1))
         user_id = int(claims["sub"])
+        version = claims["ver"]
     except pyjwt.ExpiredSignatureError as exc:
         raise Unauthorized("token has expired", field="token") from exc
     except (pyjwt.PyJWTError, KeyError, TypeError, ValueError) as exc:
@@ -63,6 +66,9 @@ def _user_from_header(header: str) -> User:
     user = get_user(user_id=user_id) if 0 < user_id < 2**63 else None
     if user is None or user.status not in SIGN_IN_STATUSES:
         raise Unauthorized("token is invalid", field="token")
+    # A token made before a password reset, "sign out everywhere" or a suspension.
+    if type(version) is not int or version != user.token_version:
+        raise Unauthorized("token has been revoked", field="token")
     return user
 
 

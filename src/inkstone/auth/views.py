@@ -25,7 +25,7 @@ TAKEN = {
 
 
 def _login_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN"])
+    return str(current_app.config["RATELIMIT_SIGNIN"])
 
 
 def _register_limit() -> str:
@@ -58,13 +58,16 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(email=form.email.data, password=form.password.data)
+            user = services.authenticate(
+                email=form.email.data, password=form.password.data, via="web"
+            )
         except Unauthorized:
+            db.session.commit()  # the failed attempt stays in the audit log
             # One message for an unknown email and a wrong password: no account probing.
             form.form_errors.append(_("Wrong email or password."))
         else:
-            db.session.commit()
             sign_in(user, remember=bool(form.remember.data))
+            db.session.commit()
             flash(_("Welcome back, %(username)s!", username=user.username), "success")
             return redirect(_next_url())
     return render_template("auth/login.html", form=form, next=_next_param())
@@ -86,8 +89,8 @@ def register() -> ResponseReturnValue:
             db.session.rollback()
             _show_conflict(form, taken)
         else:
-            db.session.commit()
             sign_in(user)
+            db.session.commit()
             flash(
                 _(
                     "Welcome to %(site)s, %(username)s!",
@@ -104,6 +107,7 @@ def register() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """Sign out (POST only, with a CSRF token, so no other site can sign you out)."""
     sign_out()
+    db.session.commit()
     flash(_("You have signed out."), "info")
     return redirect(url_for("articles.home"))
 

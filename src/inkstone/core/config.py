@@ -12,6 +12,8 @@ from typing import Any, get_type_hints
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "please-change-me"})
 ENVIRONMENTS = ("development", "testing", "production")
+SESSION_BACKENDS = ("sqlalchemy", "redis")
+MAIL_BACKENDS = ("console", "file", "smtp", "locmem")
 
 
 class ConfigError(RuntimeError):
@@ -46,9 +48,29 @@ class Settings:
     LOG_REQUESTS: bool = True
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_STORAGE_URI: str = ""
-    RATELIMIT_LOGIN: str = "30/minute;300/hour"
+    # Sign-in attempts per client IP, and per account (the email tried) from anywhere.
+    RATELIMIT_SIGNIN: str = "30/minute;300/hour"
+    RATELIMIT_SIGNIN_ACCOUNT: str = "10/minute;100/day"
     RATELIMIT_REGISTER: str = "30/hour"
+    # Password-reset requests and confirmation-mail resends, per IP.
+    RATELIMIT_RESET: str = "5/hour"
+    RATELIMIT_MAIL: str = "5/hour"
     RATELIMIT_GUESTBOOK: str = "5/minute;50/day"
+    # Failed sign-ins for one account (in the last hour) after which the web form asks for a
+    # captcha as well.
+    CAPTCHA_AFTER_FAILURES: int = 5
+    # Whether accounts must confirm their email address before they publish, comment or sign
+    # the guestbook (off: RealWorld clients have no confirmation step).
+    REQUIRE_EMAIL_CONFIRMATION: bool = False
+    # Mail: "console" prints messages, "file" writes them under instance/mail, "smtp" sends
+    # them to MAIL_URL (smtp://user:password@host:587?tls=true, smtps://… for implicit TLS).
+    MAIL_BACKEND: str = ""
+    MAIL_URL: str = ""
+    MAIL_FROM: str = "Inkstone <no-reply@localhost>"
+    # The site's public address, for links in mail sent outside a request (workers, CLI).
+    SITE_URL: str = "http://127.0.0.1:5000"
+    # Web sessions: "sqlalchemy" (the database) or "redis" (REDIS_URL); default follows REDIS_URL.
+    SESSION_BACKEND: str = ""
     SITE_NAME: str = "Inkstone"
     # "https" when the site is served over HTTPS: HSTS and Secure cookies follow.
     PREFERRED_URL_SCHEME: str = "http"
@@ -101,6 +123,18 @@ class Settings:
             )
         if not self.RATELIMIT_STORAGE_URI:
             changes["RATELIMIT_STORAGE_URI"] = self.REDIS_URL or "memory://"
+        if not self.SESSION_BACKEND:
+            changes["SESSION_BACKEND"] = "redis" if self.REDIS_URL else "sqlalchemy"
+        elif self.SESSION_BACKEND not in SESSION_BACKENDS:
+            raise ConfigError(f"SESSION_BACKEND must be one of {SESSION_BACKENDS}")
+        if self.SESSION_BACKEND == "redis" and not self.REDIS_URL:
+            raise ConfigError("SESSION_BACKEND=redis needs REDIS_URL")
+        if not self.MAIL_BACKEND:
+            changes["MAIL_BACKEND"] = (
+                "smtp" if self.MAIL_URL else ("locmem" if self.ENV == "testing" else "console")
+            )
+        elif self.MAIL_BACKEND not in MAIL_BACKENDS:
+            raise ConfigError(f"MAIL_BACKEND must be one of {MAIL_BACKENDS}")
         return _replace(self, changes)
 
     @property
@@ -127,6 +161,12 @@ class Settings:
             REMEMBER_COOKIE_DURATION=timedelta(days=self.REMEMBER_DAYS),
             REMEMBER_COOKIE_HTTPONLY=True,
             REMEMBER_COOKIE_SAMESITE="Lax",
+            # Server-side sessions (Flask-Session): the cookie holds only a random id. The
+            # browser forgets it when it closes; "remember me" is Flask-Login's own cookie.
+            SESSION_PERMANENT=False,
+            PERMANENT_SESSION_LIFETIME=timedelta(days=self.REMEMBER_DAYS),
+            SESSION_REFRESH_EACH_REQUEST=False,
+            SESSION_KEY_PREFIX="session:",
             WTF_CSRF_TIME_LIMIT=None,  # valid for the session: a long edit must still save
             WTF_CSRF_SSL_STRICT=True,
             BABEL_DEFAULT_LOCALE="en",

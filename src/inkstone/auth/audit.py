@@ -1,0 +1,76 @@
+"""The audit log: security events with time, account, actor, IP and user agent."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import select
+
+from inkstone.auth.models import IP_MAX, USER_AGENT_MAX, AuditEvent, User
+from inkstone.extensions import db
+
+
+class Event(StrEnum):
+    """What happened."""
+
+    REGISTERED = "account.registered"
+    SIGNIN_SUCCEEDED = "signin.succeeded"
+    SIGNIN_FAILED = "signin.failed"
+    SIGNED_OUT = "signin.signed_out"
+    SESSION_ENDED = "session.ended"
+    SESSIONS_ENDED = "session.ended_everywhere"
+    TOKENS_REVOKED = "tokens.revoked"
+    PASSWORD_CHANGED = "password.changed"
+    PASSWORD_RESET_REQUESTED = "password.reset_requested"
+    PASSWORD_RESET = "password.reset"
+    EMAIL_CONFIRMED = "email.confirmed"
+    EMAIL_CHANGE_REQUESTED = "email.change_requested"
+    EMAIL_CHANGED = "email.changed"
+    ROLES_CHANGED = "roles.changed"
+    STATUS_CHANGED = "status.changed"
+    ACCOUNT_DELETED = "account.deleted"
+
+
+def client_ip() -> str:
+    """Return the address of the client of this request ('' outside a request)."""
+    if not has_request_context():
+        return ""
+    return (request.remote_addr or "")[:IP_MAX]
+
+
+def client_agent() -> str:
+    """Return the User-Agent of this request, cut to what is stored ('' outside a request)."""
+    if not has_request_context():
+        return ""
+    return request.headers.get("User-Agent", "")[:USER_AGENT_MAX]
+
+
+def record_event(
+    event: Event, *, user: User | None, actor: User | None = None, **detail: Any
+) -> AuditEvent:
+    """Add ``event`` about ``user`` (caused by ``actor`` when someone else) to the log."""
+    entry = AuditEvent(
+        event=event.value,
+        user_id=user.id if user is not None else None,
+        actor_id=actor.id if actor is not None and actor is not user else None,
+        ip=client_ip(),
+        user_agent=client_agent(),
+        detail=detail,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def list_events(
+    *, user: User | None = None, event: str | None = None, limit: int = 50, offset: int = 0
+) -> list[AuditEvent]:
+    """Return events, newest first: one account's, one kind's, or all."""
+    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if user is not None:
+        query = query.where(AuditEvent.user_id == user.id)
+    if event is not None:
+        query = query.where(AuditEvent.event == event)
+    return list(db.session.scalars(query.limit(limit).offset(offset)))

@@ -1,0 +1,110 @@
+"""Mail through Flask-Mailman: localized text + HTML messages, sent only after a commit.
+
+Services queue messages on the database session (``queue_mail``); they leave when that
+session commits and are dropped when it rolls back, so no mail ever announces a change that
+did not happen. The backend is a setting: ``console`` (printed), ``file`` (instance/mail),
+``smtp`` (``MAIL_URL``) or ``locmem`` (tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import structlog
+from flask import Flask, current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_mailman import EmailMultiAlternatives
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from inkstone.extensions import db, mail
+
+log = structlog.get_logger(__name__)
+_OUTBOX = "inkstone_outbox"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def smtp_settings(url: str) -> dict[str, Any]:
+    """Turn ``smtp://user:password@host:port?tls=true`` (or ``smtps://``) into Mailman keys."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("MAIL_URL must look like smtp://user:password@host:587?tls=true")
+    query = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
+    implicit_tls = parts.scheme == "smtps"
+    return {
+        "MAIL_SERVER": parts.hostname,
+        "MAIL_PORT": parts.port or (465 if implicit_tls else 25),
+        "MAIL_USERNAME": unquote(parts.username) if parts.username else None,
+        "MAIL_PASSWORD": unquote(parts.password) if parts.password else None,
+        "MAIL_USE_SSL": implicit_tls,
+        "MAIL_USE_TLS": not implicit_tls and query.get("tls", "") in _TRUE,
+        "MAIL_TIMEOUT": int(query.get("timeout", "10")),
+    }
+
+
+def init_mail(app: Flask) -> None:
+    """Bind Flask-Mailman with the backend the settings chose."""
+    config = app.config
+    config["MAIL_DEFAULT_SENDER"] = config["MAIL_FROM"]
+    if config["MAIL_URL"]:
+        from inkstone.core.config import ConfigError
+
+        try:
+            config.update(smtp_settings(config["MAIL_URL"]))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+    if config["MAIL_BACKEND"] == "file":
+        path = Path(app.instance_path) / "mail"
+        path.mkdir(parents=True, exist_ok=True)
+        config["MAIL_FILE_PATH"] = str(path)
+    mail.init_app(app)
+
+
+def site_url(endpoint: str, **values: Any) -> str:
+    """Return an absolute link to ``endpoint`` on the site's configured address.
+
+    Links in mail never come from the request's ``Host`` header: a forged one would send a
+    password-reset link to somebody else's server.
+    """
+    base = str(current_app.config["SITE_URL"]).rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+def compose(
+    *, to: str, subject: str, template: str, locale: str | None, context: Mapping[str, Any]
+) -> EmailMultiAlternatives:
+    """Return a message in ``locale`` from ``<template>.txt`` and ``<template>.html``."""
+    with force_locale(locale or "en"):
+        values = {"site_name": current_app.config["SITE_NAME"], **context}
+        text = render_template(f"{template}.txt", **values)
+        html = render_template(f"{template}.html", **values)
+        subject = str(subject)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def queue_mail(message: EmailMultiAlternatives) -> None:
+    """Send ``message`` once the current database transaction commits (never if it rolls back)."""
+    db.session.info.setdefault(_OUTBOX, []).append(message)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_outbox(session: Session) -> None:
+    outbox = session.info.pop(_OUTBOX, None)
+    for message in outbox or ():
+        try:
+            message.send()
+        except Exception:  # the change is committed; a lost mail can be asked for again
+            log.exception("mail.failed", to=message.to, subject=message.subject)
+        else:
+            log.info("mail.sent", to=message.to, subject=message.subject)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_outbox(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_OUTBOX, None)
