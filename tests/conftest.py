@@ -39,10 +39,11 @@ from inkstone import create_app
 from inkstone.articles import services as article_services
 from inkstone.articles.models import Article
 from inkstone.auth import passwords
-from inkstone.auth.models import RoleName, User
+from inkstone.auth.models import RoleName, User, UserStatus
 from inkstone.auth.services import register_user
 from inkstone.auth.sessions import identity_of, start_session
 from inkstone.auth.tokens import issue_token
+from inkstone.core.db import utcnow
 from inkstone.extensions import db as _db
 from inkstone.extensions import limiter
 
@@ -329,6 +330,10 @@ def make_user(app: Flask, db: Any) -> Callable[..., User]:
             user = register_user(
                 username=username, email=email, password=password, role=RoleName(role)
             )
+            # Fixture users have confirmed their address unless a test says otherwise.
+            attrs.setdefault("status", UserStatus.ACTIVE.value)
+            if attrs["status"] == UserStatus.ACTIVE.value:
+                attrs.setdefault("email_confirmed_at", utcnow())
             for key, value in attrs.items():
                 setattr(user, key, value)
             _db.session.commit()
