@@ -98,8 +98,8 @@ def sign_in(user: User, *, remember: bool = False) -> UserSession:
 
 def sign_out() -> None:
     """End this web session (its record, its data, its remember-me cookie); the caller commits."""
+    user = web_user()  # loads the user, and with them this session's record
     record = current_session()
-    user = web_user()
     if record is not None and user is not None:
         with suppress(NotFound):  # already ended from another device
             sessions.end_session(user=user, session_id=record.id)
