@@ -38,7 +38,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from inkstone import create_app
 from inkstone.articles import services as article_services
 from inkstone.articles.models import Article
-from inkstone.auth import passwords
+from inkstone.auth import passwords, throttle
 from inkstone.auth.models import RoleName, User, UserStatus
 from inkstone.auth.services import register_user
 from inkstone.auth.sessions import identity_of, start_session
@@ -233,6 +233,7 @@ class _ConnectionSession(FlaskSQLAlchemySession):
 @pytest.fixture
 def db(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Run the test inside one transaction that is rolled back at the end."""
+    throttle.forget_all(app)  # failed sign-ins are counted outside the database: forget them too
     with app.app_context():
         engine = _db.engine
     connection = engine.connect()
@@ -326,12 +327,18 @@ def make_user(app: Flask, db: Any) -> Callable[..., User]:
         n = next(_sequence)
         username = username or f"user{n}"
         email = email or f"{username.lower()}-{n}@example.org"
+        # Fixture users have confirmed their address unless a test says otherwise (an
+        # unconfirmed one is mailed a confirmation link, as on registration).
+        attrs.setdefault("status", UserStatus.ACTIVE.value)
+        confirmed = attrs["status"] != UserStatus.UNVERIFIED.value
         with _context(app):
             user = register_user(
-                username=username, email=email, password=password, role=RoleName(role)
+                username=username,
+                email=email,
+                password=password,
+                role=RoleName(role),
+                confirmed=confirmed,
             )
-            # Fixture users have confirmed their address unless a test says otherwise.
-            attrs.setdefault("status", UserStatus.ACTIVE.value)
             if attrs["status"] == UserStatus.ACTIVE.value:
                 attrs.setdefault("email_confirmed_at", utcnow())
             for key, value in attrs.items():

@@ -120,7 +120,7 @@ def init_http(app: APIFlask) -> None:
 
     cors.init_app(
         app,
-        resources={r"/api/*": {"origins": "*"}},
+        resources={r"/api/.*": {"origins": "*"}},  # "/api/*" also matched "/apiary"
         allow_headers=["Authorization", "Content-Type", "X-Requested-With", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
         max_age=600,
@@ -149,22 +149,37 @@ def register_blueprints(app: APIFlask) -> None:
     from inkstone.articles.api import bp as articles_api
     from inkstone.articles.feeds import bp as feeds_bp
     from inkstone.articles.views import bp as articles_bp
+    from inkstone.auth.account_api import bp as account_api
+    from inkstone.auth.account_views import bp as account_bp
     from inkstone.auth.api import bp as auth_api
+    from inkstone.auth.recovery_api import bp as recovery_api
+    from inkstone.auth.recovery_views import bp as recovery_bp
+    from inkstone.auth.users_api import bp as users_api
     from inkstone.auth.views import bp as auth_bp
     from inkstone.core.openapi import API_PREFIX, finish_spec
     from inkstone.core.openapi import bp as openapi_bp
     from inkstone.extensions import csrf
+    from inkstone.guestbook.api import bp as guestbook_api
     from inkstone.guestbook.views import bp as guestbook_bp
     from inkstone.profiles.api import bp as profiles_api
     from inkstone.web.views import bp as web_bp
 
-    for site_bp in (web_bp, auth_bp, articles_bp, guestbook_bp, feeds_bp):
+    for site_bp in (web_bp, auth_bp, account_bp, recovery_bp, articles_bp, guestbook_bp, feeds_bp):
         app.register_blueprint(site_bp)
     app.register_blueprint(openapi_bp, url_prefix=API_PREFIX)
     app.spec_processor(finish_spec)
-    for api_bp in (openapi_bp, auth_api, profiles_api, articles_api):
+    apis = (
+        auth_api,
+        account_api,
+        recovery_api,
+        users_api,
+        profiles_api,
+        articles_api,
+        guestbook_api,
+    )
+    for api_bp in (openapi_bp, *apis):
         csrf.exempt(api_bp)
-    for api_bp in (auth_api, profiles_api, articles_api):
+    for api_bp in apis:
         app.register_blueprint(api_bp, url_prefix=API_PREFIX)
 
 

@@ -599,7 +599,8 @@ def test_article_page_runs_a_fixed_number_of_queries(
         counts.append(len(log))
     assert _main(response).count('class="card mb-3"') == 7
     assert counts[0] == counts[1], f"queries grew with the comments:\n{log}"
-    assert counts[1] <= (7 if signed_in else 2), str(log)
+    # Signed in: 8 with the viewer's roles (a moderator gets a delete button on every comment).
+    assert counts[1] <= (8 if signed_in else 2), str(log)
 
 
 # --------------------------------------------------------------------------- comments.list_comments

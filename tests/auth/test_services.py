@@ -21,12 +21,14 @@ def _register(username="alice", email="alice@example.org", password=DEFAULT_PASS
     return user
 
 
-def test_register_creates_an_active_author_with_a_hashed_password():
+def test_register_creates_an_unverified_author_with_a_hashed_password():
     user = _register(username="  alice ", email="  Alice@Example.ORG ")
     assert user.id is not None
     assert user.username == "alice"
     assert user.email == "alice@example.org"
-    assert user.status == UserStatus.ACTIVE
+    # Active once the mailed link is followed (tests/auth/test_recovery.py).
+    assert user.status == UserStatus.UNVERIFIED
+    assert user.email_confirmed_at is None
     assert user.role_names == {RoleName.AUTHOR}
     assert user.password_hash.startswith("$argon2id$")
     assert DEFAULT_PASSWORD not in user.password_hash
@@ -148,9 +150,10 @@ def test_update_user_changes_profile_fields():
         changes={"bio": "I write", "image": "https://img.example/a.png", "email": "NEW@x.org"},
     )
     db.session.commit()
-    assert (user.bio, user.image, user.email) == (
+    assert (user.bio, user.image, user.email, user.pending_email) == (
         "I write",
         "https://img.example/a.png",
+        "alice@example.org",  # until the link mailed to the new address is followed
         "new@x.org",
     )
     services.update_user(user=user, changes={"bio": None, "image": None})
@@ -229,10 +232,11 @@ def test_update_own_account_needs_the_current_password_for_a_new_email():
             user=user, changes={"email": "new@example.org"}, current_password=None
         )
     assert user.email == "alice@example.org"
+    assert user.pending_email is None
     services.update_own_account(
         user=user, changes={"email": "new@example.org"}, current_password=DEFAULT_PASSWORD
     )
-    assert user.email == "new@example.org"
+    assert (user.email, user.pending_email) == ("alice@example.org", "new@example.org")
 
 
 def test_update_own_account_needs_no_password_for_the_rest():

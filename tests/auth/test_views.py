@@ -145,7 +145,8 @@ def test_register_signs_the_new_user_in(app, client):
         user = db.session.scalar(select(User).where(User.username == "Newcomer"))
         assert user is not None
         assert user.email == "newcomer@example.org"
-        assert user.status == UserStatus.ACTIVE
+        # Until the mailed link is followed (tests/auth/test_recovery.py).
+        assert user.status == UserStatus.UNVERIFIED
         assert verify_password(user.password_hash, DEFAULT_PASSWORD)
 
 
@@ -393,7 +394,9 @@ def test_settings_change_the_email_with_the_current_password(app, client, make_u
         client, user, email="New@Example.org", current_password=DEFAULT_PASSWORD
     )
     assert redirect_target(response) == "/settings"
-    assert _reload(app, user.id).email == "new@example.org"
+    # The new address waits for its confirmation link (tests/auth/test_recovery.py).
+    saved = _reload(app, user.id)
+    assert (saved.email, saved.pending_email) == ("old@example.org", "new@example.org")
 
 
 def test_settings_refuse_an_email_change_without_the_current_password(

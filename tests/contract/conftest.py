@@ -22,6 +22,9 @@ from flask.testing import FlaskClient
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from inkstone import create_app
+from inkstone.auth.models import User
+from inkstone.auth.sessions import start_session
+from inkstone.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "migrations"
@@ -92,9 +95,37 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[APIFlask]
         _pg_schema(url, recreate=False)
 
 
+# Answers that hand the sample user a new token: revoking ends every older one (and so may
+# a new password), so tests that call every operation would lose theirs halfway through.
+NEW_TOKEN = frozenset(
+    {("POST", "/api/v1/user/tokens/revoke"), ("PUT", "/api/v1/user"), ("GET", "/api/v1/user")}
+)
+
+
+class ContractClient(FlaskClient):
+    """A test client that goes on with the new token an answer about the user hands out."""
+
+    data: ContractData | None = None
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        request = response.request
+        renewed = response.status_code == 200 and (request.method, request.path) in NEW_TOKEN
+        if self.data is not None and renewed:
+            self.data.token = response.get_json()["user"]["token"]
+        if self.data is not None and response.status_code == 204 and _deletes_the_user(request):
+            self.data.start_over()  # a generated request guessed the password it had just set
+        return response
+
+
+def _deletes_the_user(request: Any) -> bool:
+    return (request.method, request.path) in {("DELETE", "/api/v1/user"), ("DELETE", "/api/user")}
+
+
 @pytest.fixture(scope="session")
 def contract_client(contract_app: APIFlask) -> FlaskClient:
     """Return a test client for ``contract_app``."""
+    contract_app.test_client_class = ContractClient
     return contract_app.test_client()
 
 
@@ -117,6 +148,17 @@ class ContractData:
     other_username: str
     slug: str = ""
     comment_id: int = 0
+    message_id: int = 0
+
+    generation: int = 0
+
+    def start_over(self) -> None:
+        """Register a new admin after a generated request deleted the sample user's account."""
+        self.generation += 1
+        self.username = f"contract-user-{self.generation}"
+        self.token = _register(self.client, self.username)
+        _make_admin(self.client, self.username)
+        self.slug, self.comment_id = "", 0
 
     @property
     def headers(self) -> dict[str, str]:
@@ -159,6 +201,33 @@ class ContractData:
         self.comment_id = int(response.get_json()["comment"]["id"])
         return self.comment_id
 
+    def ensure_session(self) -> int:
+        """Return the id of one of the user's web sessions, starting one if none is left."""
+        response = self.client.get("/api/v1/user/sessions", headers=self.headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        listed = response.get_json()
+        if listed["sessions"]:
+            return int(listed["sessions"][0]["id"])
+        me = self.client.get("/api/v1/user", headers=self.headers).get_json()["user"]
+        with self.client.application.app_context():
+            user = db.session.scalar(sa.select(User).where(User.username == me["username"]))
+            assert user is not None
+            record = start_session(user=user, remember=False)
+            db.session.commit()
+            return record.id
+
+    def ensure_message(self) -> int:
+        """Return the id of a guestbook message, signing the guestbook if a test deleted it."""
+        listed = self.client.get("/api/v1/guestbook?limit=100").get_json()["messages"]
+        if any(m["id"] == str(self.message_id) for m in listed):
+            return self.message_id
+        response = self.client.post(
+            "/api/v1/guestbook", json={"message": {"name": "Contract", "body": "A sample"}}
+        )
+        assert response.status_code == 201, response.data
+        self.message_id = int(response.get_json()["message"]["id"])
+        return self.message_id
+
 
 def _register(client: FlaskClient, username: str) -> str:
     response = client.post(
@@ -172,17 +241,29 @@ def _register(client: FlaskClient, username: str) -> str:
     return token
 
 
+def _make_admin(client: FlaskClient, username: str) -> None:
+    promoted = client.application.test_cli_runner().invoke(
+        args=["users", "set-role", username, "admin"]
+    )
+    assert promoted.exit_code == 0, promoted.output
+
+
 @pytest.fixture(scope="session")
-def contract_data(contract_client: FlaskClient) -> ContractData:
-    """Register a user (and a second one to follow) and give it an article and a comment."""
+def contract_data(contract_app: APIFlask, contract_client: FlaskClient) -> ContractData:
+    """Register an admin (so every operation is reachable) and a second user to follow and
+    manage; give the admin an article, a comment and a guestbook message."""
     data = ContractData(
         client=contract_client,
         username="contract-user",
         token=_register(contract_client, "contract-user"),
         other_username="contract-other",
     )
+    if isinstance(contract_client, ContractClient):
+        contract_client.data = data
+    _make_admin(contract_client, data.username)
     _register(contract_client, data.other_username)
     data.ensure_comment()
+    data.ensure_message()
     return data
 
 

@@ -143,6 +143,8 @@ def _sample_path(path: str, data: ContractData) -> str:
         "slug": data.ensure_article(),
         "username": data.other_username,
         "comment_id": str(data.ensure_comment()),
+        "message_id": str(data.ensure_message()),
+        "session_id": str(data.ensure_session()),
     }
     return API_PREFIX + _PARAM.sub(lambda m: values[m.group(0)[1:-1]], path)
 

@@ -88,11 +88,16 @@ def add_comment(*, article: Article, author: User, body: str) -> CommentView:
     )
 
 
-def delete_comment(*, article: Article, comment_id: int, actor: User) -> None:
-    """Delete a comment of ``article``: its author's or a moderator's right."""
+def delete_comment(*, article: Article, comment_id: int, actor: User) -> bool:
+    """Delete a comment of ``article``: its author's or a moderator's right.
+
+    Return whether it was ``actor``'s own (a moderator may be removing someone else's).
+    """
     comment = db.session.get(Comment, comment_id) if 0 < comment_id < 2**63 else None
     if comment is None or comment.article_id != article.id:
         raise NotFound("comment not found", field="id")
     ensure_can_edit(comment, actor, moderate=Scope.COMMENTS_MODERATE, what="comment")
+    own = comment.author_id == actor.id
     db.session.delete(comment)
     db.session.flush()
+    return own

@@ -18,7 +18,7 @@ from inkstone.articles import markdown
 from inkstone.articles.models import Article, Tag
 from inkstone.articles.queries import ArticleRow, body_html_of, page_statement, should_walk
 from inkstone.articles.tags import tag_key
-from inkstone.auth.models import User
+from inkstone.auth.models import User, UserStatus
 from inkstone.core import reads
 from inkstone.core.errors import NotFound
 from inkstone.core.pagination import PageRequest
@@ -52,7 +52,8 @@ _TAG_SUBJECT = select(Tag.id, Tag.name, Tag.created_at, Tag.articles_count).wher
     Tag.key == bindparam("key"), Tag.articles_count > 0
 )
 _AUTHOR_SUBJECT = select(User.id, User.username, User.created_at, User.articles_count).where(
-    func.lower(User.username) == func.lower(bindparam("username"))
+    func.lower(User.username) == func.lower(bindparam("username")),
+    User.status != UserStatus.DELETED.value,  # a deleted account has no profile, nor its feed
 )
 
 
@@ -132,7 +133,7 @@ _SITEMAP_ARTICLES = (
 )
 _SITEMAP_AUTHORS = (
     select(User.username)
-    .where(User.articles_count > 0)
+    .where(User.articles_count > 0, User.status != UserStatus.DELETED.value)
     .order_by(User.articles_count.desc(), User.id)
     .limit(bindparam("limit"))
 )

@@ -21,6 +21,7 @@ from markupsafe import escape
 
 from inkstone.articles import feed_queries, queries
 from inkstone.articles.feed_queries import FeedEntry, FeedSubject
+from inkstone.auth.deletion import is_deleted_username
 from inkstone.web.site import current_locale_tag
 
 bp = Blueprint("feeds", __name__, template_folder="templates")
@@ -213,8 +214,11 @@ def _feed(
                 content=_xml_text(e.body_html),
                 published=e.created_at,
                 updated=max(e.updated_at, e.created_at),
-                author=_xml_text(e.username),
-                author_url=profile_url(e.username),
+                # a deleted account's kept articles: no name, no profile
+                author=_xml_text(
+                    _("deleted user") if is_deleted_username(e.username) else e.username
+                ),
+                author_url="" if is_deleted_username(e.username) else profile_url(e.username),
                 tags=[_xml_text(t) for t in e.tag_list],
             )
             for e in entries

@@ -30,7 +30,7 @@ from inkstone.articles.forms import ArticleForm, CommentForm
 from inkstone.articles.models import BODY_MAX, TAG_MAX, TAGS_PER_ARTICLE, Article
 from inkstone.auth import services as auth_services
 from inkstone.auth.models import User
-from inkstone.auth.permissions import Scope, can_edit, has_scope
+from inkstone.auth.permissions import Scope, can_edit, ensure_scope, has_scope
 from inkstone.auth.signin import web_user
 from inkstone.core.errors import Invalid
 from inkstone.core.pagination import PageRequest
@@ -170,6 +170,7 @@ def article(slug: str) -> ResponseReturnValue:
         article=view,
         comments=comments.list_comments(slug=slug, viewer=viewer),
         is_author=viewer is not None and viewer.username == view.author.username,
+        can_moderate_comments=has_scope(viewer, Scope.COMMENTS_MODERATE),
         here=request.path,
     )
 
@@ -243,13 +244,13 @@ def add_comment(slug: str) -> ResponseReturnValue:
 
 @bp.post("/article/<slug>/comments/<int:comment_id>/delete")
 def delete_comment(slug: str, comment_id: int) -> ResponseReturnValue:
-    """Delete one of your comments."""
+    """Delete a comment: one of yours, or anyone's for a moderator."""
     back = _back(_article_url(slug))
     user = _actor(back)
     found = services.get_article(slug=slug, viewer=user)
-    comments.delete_comment(article=found, comment_id=comment_id, actor=user)
+    own = comments.delete_comment(article=found, comment_id=comment_id, actor=user)
     db.session.commit()
-    flash(_("Your comment is deleted."), "success")
+    flash(_("Your comment is deleted.") if own else _("The comment is deleted."), "success")
     return redirect(f"{back}#comments")
 
 
@@ -292,8 +293,8 @@ def editor(slug: str | None) -> ResponseReturnValue:
         existing = services.get_article(slug=slug, viewer=user)
         if not can_edit(existing, user, moderate=Scope.ARTICLES_MODERATE):
             abort(403)
-    elif not has_scope(user, Scope.ARTICLES_WRITE):
-        abort(403)
+    else:  # a 403 page that says why (an unconfirmed address, when the site requires one)
+        ensure_scope(user, Scope.ARTICLES_WRITE)
     if request.method == "GET" and existing is not None:
         form = ArticleForm(
             data={

@@ -7,10 +7,11 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import current_app
 
-from inkstone.auth import services
+from inkstone.auth import services, throttle
 from inkstone.auth.models import User
 from inkstone.auth.schemas import LoginIn, RegisterIn, UserOut, UserUpdateIn
 from inkstone.auth.tokens import issue_token, signed_in_user, token_required
+from inkstone.core.errors import Unauthorized
 from inkstone.extensions import db, limiter
 
 bp = APIBlueprint("auth_api", __name__, tag="User and Authentication")
@@ -40,7 +41,8 @@ def _register_limit() -> str:
 def register(body: dict[str, Any]) -> dict[str, Any]:
     """Register a new user
 
-    Returns the new account with a token. A taken username or email gives 409.
+    Returns the new account with a token. A taken username or email gives 409. A link to
+    confirm the email address is mailed to it (see `POST /user/confirmation`).
     """
     user = services.register_user(**body["user"])
     db.session.commit()
@@ -49,18 +51,31 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 
 @bp.post("/users/login")
 @limiter.limit(_login_limit)
+@limiter.shared_limit(
+    throttle.account_limit,
+    scope=throttle.ACCOUNT_SCOPE,
+    key_func=throttle.account_key,
+    deduct_when=throttle.attempt_failed,
+)
 @bp.input(LoginIn, arg_name="body")
 @bp.output(UserOut)
 @bp.doc(responses=[401, 413, 429], operation_id="Login")
 def login(body: dict[str, Any]) -> dict[str, Any]:
     """Log in an existing user
 
-    Unknown email and wrong password give the same 401 answer.
+    Unknown email and wrong password give the same 401 answer. Attempts are limited per
+    client and, counting failures only, per email address from anywhere (429 with
+    `Retry-After`).
     """
+    email = body["user"]["email"]
     try:
         user = services.authenticate(**body["user"])
-    finally:
+    except Unauthorized:
+        throttle.record_failure(email)
         db.session.commit()  # a failed attempt is kept in the audit log too
+        raise
+    throttle.record_success(email)
+    db.session.commit()
     return _user_out(user)
 
 
@@ -81,7 +96,9 @@ def get_current_user() -> dict[str, Any]:
 def update_current_user(body: dict[str, Any]) -> dict[str, Any]:
     """Update the current user
 
-    Send only the fields to change: email, username, password, bio, image.
+    Send only the fields to change: email, username, password, bio, image. A new email
+    takes effect once the link mailed to it is followed (until then `email` is the old
+    one). A new password ends every token of the account: use the one in the answer.
     """
     user = services.update_user(user=signed_in_user(), changes=body["user"])
     db.session.commit()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from flask.cli import AppGroup
 
-from inkstone.auth import services
+from inkstone.auth import services, user_admin
 from inkstone.auth.models import RoleName, User, UserStatus
 from inkstone.auth.permissions import ROLE_SCOPES
 from inkstone.core.errors import DomainError
@@ -34,7 +37,7 @@ def create_admin(username: str, email: str, password: str) -> None:
         raise click.BadParameter("must be 8 to 128 characters", param_hint="--password")
     try:
         user = services.register_user(
-            username=username, email=email, password=password, role=RoleName.ADMIN
+            username=username, email=email, password=password, role=RoleName.ADMIN, confirmed=True
         )
     except DomainError as exc:
         db.session.rollback()
@@ -48,13 +51,27 @@ def create_admin(username: str, email: str, password: str) -> None:
 @click.argument("roles", nargs=-1, required=True, type=ROLE_CHOICE)
 def set_role(username: str, roles: tuple[str, ...]) -> None:
     """Give USERNAME exactly these ROLES (reader, author, moderator, admin)."""
-    user = services.set_roles(user=_user(username), roles=[RoleName(r) for r in roles])
+    user = _user(username)
+    with _explained_refusal():
+        user_admin.change_roles(user=user, roles=[RoleName(r) for r in roles], actor=None)
     db.session.commit()
     click.echo(f"{user.username} now has: {', '.join(sorted(user.role_names))}.")
 
 
+@contextmanager
+def _explained_refusal() -> Iterator[None]:
+    """Turn a refused change (the last admin, say) into an error message, not a traceback."""
+    try:
+        yield
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.field}: {exc.message}") from exc
+
+
 def _move(username: str, status: UserStatus, done: str) -> None:
-    user = services.set_status(user=_user(username), status=status)
+    user = _user(username)
+    with _explained_refusal():
+        user_admin.change_status(user=user, status=status, actor=None)
     db.session.commit()
     click.echo(f"{user.username} {done}.")
 

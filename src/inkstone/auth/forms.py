@@ -29,8 +29,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from inkstone.auth.captcha import ANSWER_MAX
 from inkstone.auth.models import BIO_MAX, EMAIL_MAX, IMAGE_MAX, USERNAME_MAX
-from inkstone.auth.password_policy import PASSWORD_MAX, PASSWORD_MIN
+from inkstone.auth.password_policy import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    TOO_COMMON,
+    TOO_LONG,
+    TOO_PERSONAL,
+    TOO_SHORT,
+    password_problem,
+)
 from inkstone.auth.schemas import USERNAME_PATTERN
 from inkstone.web.locale import LANGUAGES, timezone_names, valid_timezone
 
@@ -80,6 +89,37 @@ def _new_password_validators(*, required: bool) -> list[Any]:
     ]
 
 
+# What the web site says for each reason the password policy gives (the API keeps its own words).
+_PASSWORD_LENGTH = _l(
+    "Use between %(min)d and %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX
+)
+PASSWORD_PROBLEMS = {
+    TOO_SHORT: _PASSWORD_LENGTH,
+    TOO_LONG: _PASSWORD_LENGTH,
+    TOO_COMMON: _l("This password is too common. Choose one that is harder to guess."),
+    TOO_PERSONAL: _l("Your password must not be your username or email address."),
+}
+BAD_PASSWORD = _l("Choose a different password.")
+
+
+def password_message(problem: str) -> str:
+    """Return the page's message for a reason the password policy refused a password."""
+    return str(PASSWORD_PROBLEMS.get(problem, BAD_PASSWORD))
+
+
+def _check_new_password(password: str | None, *, username: Any, email: Any) -> None:
+    """Refuse a common or personal password under its field (length has its own validator)."""
+    if not password or not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return
+    problem = password_problem(
+        password,
+        username=username if isinstance(username, str) else "",
+        email=email if isinstance(email, str) else "",
+    )
+    if problem is not None:
+        raise ValidationError(password_message(problem))
+
+
 def http_url(_form: FlaskForm, field: Field) -> None:
     """Accept only an absolute ``http://`` or ``https://`` address (no ``javascript:``)."""
     value = field.data or ""
@@ -107,6 +147,18 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Remember me"))
+    # Shown (and required) only after several failed sign-ins for the email address tried.
+    captcha = StringField(
+        _l("Characters in the picture"),
+        validators=[Optional(), _at_most(ANSWER_MAX)],
+        filters=[_strip],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "autocorrect": "off",
+            "spellcheck": "false",
+        },
+    )
 
 
 class RegisterForm(FlaskForm):
@@ -137,6 +189,10 @@ class RegisterForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+    def validate_password(self, field: Field) -> None:
+        """Refuse a password on the common list or equal to the username or email address."""
+        _check_new_password(field.data, username=self.username.data, email=self.email.data)
 
 
 class SettingsForm(FlaskForm):
@@ -206,6 +262,10 @@ class SettingsForm(FlaskForm):
         if chosen and valid_timezone(chosen) and chosen not in _offered_timezones():
             zones.insert(1, SelectChoice(chosen))  # an alias ("PRC") is valid, just not listed
         self.timezone.choices = zones
+
+    def validate_new_password(self, field: Field) -> None:
+        """Refuse a new password on the common list or equal to the username or email address."""
+        _check_new_password(field.data, username=self.username.data, email=self.email.data)
 
     def validate_timezone(self, field: Field) -> None:
         """Refuse a time zone this server cannot load (the choice list may be stale)."""

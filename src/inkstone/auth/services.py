@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from inkstone.auth import mails
 from inkstone.auth.audit import Event, record_event
+from inkstone.auth.deletion import is_deleted_username
 from inkstone.auth.models import EMAIL_MAX, Role, RoleName, User, UserStatus
 from inkstone.auth.password_policy import ensure_good_password
 from inkstone.auth.passwords import hash_password, needs_rehash, verify_password
@@ -44,6 +46,8 @@ def get_user_by_username(*, username: str) -> User:
 
 def _ensure_available(*, username: str | None, email: str | None, exclude: int | None) -> None:
     if username is not None:
+        if is_deleted_username(username):  # reserved: pages show such a name as "deleted user"
+            raise Conflict("has already been taken", field="username")
         query = select(User.id).where(func.lower(User.username) == username.lower())
         if db.session.scalar(query) not in (None, exclude):
             raise Conflict("has already been taken", field="username")
@@ -64,9 +68,19 @@ def _flush_unique() -> None:
 
 
 def register_user(
-    *, username: str, email: str, password: str, role: RoleName = RoleName.AUTHOR
+    *,
+    username: str,
+    email: str,
+    password: str,
+    role: RoleName = RoleName.AUTHOR,
+    confirmed: bool = False,
 ) -> User:
-    """Create an account with ``role`` and return it."""
+    """Create an account with ``role`` and return it.
+
+    The account starts ``unverified`` and a mail with a confirmation link goes to its
+    address; ``confirmed`` (an address the operator vouches for: the CLI, demo data) makes
+    it ``active`` at once, with no mail.
+    """
     username = username.strip()
     email = normalize_email(email)
     ensure_good_password(password, username=username, email=email)
@@ -76,11 +90,15 @@ def register_user(
         username=username,
         email=email,
         password_hash=hash_password(password),
-        status=UserStatus.ACTIVE.value,
+        status=(UserStatus.ACTIVE if confirmed else UserStatus.UNVERIFIED).value,
+        email_confirmed_at=utcnow() if confirmed else None,
         roles=[role_row] if role_row else [],
     )
     db.session.add(user)
     _flush_unique()
+    record_event(Event.REGISTERED, user=user)
+    if not confirmed:
+        mails.send_confirmation(user=user)
     return user
 
 
@@ -114,7 +132,12 @@ UPDATABLE_FIELDS = frozenset(
 
 
 def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
-    """Apply profile ``changes`` (only the fields a user may set on themselves)."""
+    """Apply profile ``changes`` (only the fields a user may set on themselves).
+
+    A new email address does not take effect here: it waits in ``pending_email`` until the
+    link mailed to it is followed. A new password ends every web session and API token of
+    the account (the caller signs the current browser in again, or hands out a new token).
+    """
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -124,20 +147,21 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
         username = username.strip()
     if email is not None:
         email = normalize_email(email)
+    new_email = email if email and email != user.email else None
     _ensure_available(
         username=username if username and username.lower() != user.username.lower() else None,
-        email=email if email and email != user.email else None,
+        email=new_email,
         exclude=user.id,
     )
     if username:
         user.username = username
-    if email:
-        user.email = email
     if changes.get("password"):
         ensure_good_password(
-            changes["password"], username=username or user.username, email=email or user.email
+            changes["password"], username=username or user.username, email=new_email or user.email
         )
         user.password_hash = hash_password(changes["password"])
+        end_all_sessions(user=user)
+        record_event(Event.PASSWORD_CHANGED, user=user)
     if "bio" in changes:
         user.bio = changes["bio"] or ""
     if "image" in changes:
@@ -147,7 +171,16 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
     if "timezone" in changes:
         user.timezone = _checked_timezone(changes["timezone"])
     _flush_unique()
+    if new_email:
+        _request_email_change(user=user, new_email=new_email)
     return user
+
+
+def _request_email_change(*, user: User, new_email: str) -> None:
+    """Keep ``new_email`` waiting for confirmation and mail the link to it."""
+    user.pending_email = new_email
+    record_event(Event.EMAIL_CHANGE_REQUESTED, user=user, new_email=new_email)
+    mails.send_email_change(user=user, new_email=new_email)
 
 
 def _checked_locale(value: str | None) -> str | None:

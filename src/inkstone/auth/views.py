@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import _, refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from inkstone.auth import services
-from inkstone.auth.forms import LoginForm, RegisterForm, SettingsForm
-from inkstone.auth.signin import sign_in, sign_out, web_user
-from inkstone.core.errors import Conflict, Unauthorized
+from inkstone.auth import captcha, services, throttle
+from inkstone.auth.forms import LoginForm, RegisterForm, SettingsForm, password_message
+from inkstone.auth.signin import current_session, sign_in, sign_out, web_user
+from inkstone.core.errors import Conflict, Invalid, Unauthorized
 from inkstone.extensions import db, limiter
 from inkstone.web.redirects import safe_next
 
@@ -49,28 +59,97 @@ def _show_conflict(form: FlaskForm, error: Conflict) -> None:
     form[field].errors.append(str(TAKEN[field]))
 
 
+def _show_bad_password(form: FlaskForm, error: Invalid, field: str) -> None:
+    """Put why the password policy refused a new password under the password field."""
+    if error.field != "password":
+        raise error  # not a password rule: the error page, as before
+    form[field].errors.append(password_message(error.message))
+
+
+CAPTCHA_EMAIL = "captcha_email"  # the address the sign-in form last asked a captcha for
+
+
+def _captcha_shown(form: LoginForm) -> bool:
+    """Tell whether the sign-in page shows the captcha; remember the address it is for.
+
+    After a POST it is for the address just tried; a plain visit (the "new picture" link)
+    shows it again for the address this browser last tried, filled in.
+    """
+    email = form.email.data if form.is_submitted() else session.get(CAPTCHA_EMAIL)
+    if not isinstance(email, str) or not throttle.captcha_required(email):
+        session.pop(CAPTCHA_EMAIL, None)
+        return False
+    session[CAPTCHA_EMAIL] = email
+    form.email.data = email
+    return True
+
+
+def _captcha_missing(form: LoginForm) -> bool:
+    """Tell whether this attempt needs a solved captcha and lacks one (then say so)."""
+    if not throttle.captcha_required(form.email.data):
+        return False
+    if not form.captcha.data:
+        form.form_errors.append(
+            _(
+                "Several attempts to sign in with this email address have failed. "
+                "To continue, also type the characters in the picture."
+            )
+        )
+        form.captcha.errors.append(_("Type the characters in the picture."))
+        captcha.discard()  # a new picture comes with the page
+        return True
+    if not captcha.solved(form.captcha.data):
+        form.captcha.errors.append(
+            _("Those characters do not match the picture. Please try this new one.")
+        )
+        return True
+    return False
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.shared_limit(
+    throttle.account_limit,
+    scope=throttle.ACCOUNT_SCOPE,
+    key_func=throttle.account_key,
+    deduct_when=throttle.attempt_failed,
+    methods=["POST"],
+)
 def login() -> ResponseReturnValue:
-    """Sign in with an email address and a password."""
+    """Sign in with an email address and a password (and a captcha after many failures)."""
     if current_user.is_authenticated:
         return redirect(_next_url())
     form = LoginForm()
-    if form.validate_on_submit():
+    # A missing or wrong captcha stops the attempt before the password is even checked.
+    if form.validate_on_submit() and not _captcha_missing(form):
         try:
             user = services.authenticate(
                 email=form.email.data, password=form.password.data, via="web"
             )
         except Unauthorized:
+            throttle.record_failure(form.email.data)
             db.session.commit()  # the failed attempt stays in the audit log
             # One message for an unknown email and a wrong password: no account probing.
             form.form_errors.append(_("Wrong email or password."))
         else:
+            throttle.record_success(form.email.data)
+            session.pop(CAPTCHA_EMAIL, None)
             sign_in(user, remember=bool(form.remember.data))
             db.session.commit()
             flash(_("Welcome back, %(username)s!", username=user.username), "success")
             return redirect(_next_url())
-    return render_template("auth/login.html", form=form, next=_next_param())
+    return render_template(
+        "auth/login.html", form=form, next=_next_param(), show_captcha=_captcha_shown(form)
+    )
+
+
+@bp.get("/captcha.png")
+@limiter.limit(_login_limit)
+def captcha_image() -> Response:
+    """Draw a new captcha picture for this browser's sign-in form (replacing the last one)."""
+    response = Response(captcha.new_challenge(), mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -88,14 +167,19 @@ def register() -> ResponseReturnValue:
         except Conflict as taken:
             db.session.rollback()
             _show_conflict(form, taken)
+        except Invalid as refused:
+            db.session.rollback()
+            _show_bad_password(form, refused, "password")
         else:
             sign_in(user)
             db.session.commit()
             flash(
                 _(
-                    "Welcome to %(site)s, %(username)s!",
+                    "Welcome to %(site)s, %(username)s! To confirm your email address, "
+                    "follow the link we sent to %(email)s.",
                     site=current_app.config["SITE_NAME"],
                     username=user.username,
+                    email=user.email,
                 ),
                 "success",
             )
@@ -130,6 +214,8 @@ def settings() -> ResponseReturnValue:
         }
     )
     if form.validate_on_submit():
+        record = current_session()
+        remember = record.remember if record is not None else False
         try:
             services.update_own_account(
                 user=user, changes=form.changes(), current_password=form.current_password.data
@@ -143,9 +229,24 @@ def settings() -> ResponseReturnValue:
         except Conflict as taken:
             db.session.rollback()
             _show_conflict(form, taken)
+        except Invalid as refused:
+            db.session.rollback()
+            _show_bad_password(form, refused, "new_password")
         else:
+            if form.new_password.data:
+                # A new password ended every session, this one too: keep this browser signed in.
+                sign_in(user, remember=remember)
             db.session.commit()
             refresh()  # the page language may just have changed: say "saved" in the new one
             flash(_("Your settings were saved."), "success")
+            if services.normalize_email(form.email.data or "") not in ("", user.email):
+                flash(
+                    _(
+                        "To use %(email)s, follow the link we sent to it. Until then, your "
+                        "account keeps its current address.",
+                        email=user.pending_email,
+                    ),
+                    "info",
+                )
             return redirect(url_for("auth.settings"))
     return render_template("auth/settings.html", form=form, user=user)

@@ -86,7 +86,7 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 # Request bodies carry one root key ({"user": …}); field errors are reported without it.
-ROOT_KEYS = ("user", "article", "comment", "profile")
+ROOT_KEYS = ("user", "article", "comment", "profile", "message")
 SCHEMA_KEY = "_schema"  # marshmallow's key for errors about a whole object
 
 

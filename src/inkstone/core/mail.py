@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import structlog
-from flask import Flask, current_app, render_template, url_for
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event
@@ -67,10 +67,16 @@ def site_url(endpoint: str, **values: Any) -> str:
     """Return an absolute link to ``endpoint`` on the site's configured address.
 
     Links in mail never come from the request's ``Host`` header: a forged one would send a
-    password-reset link to somebody else's server.
+    password-reset link to somebody else's server. The link is built from the URL map alone,
+    so it works outside a request too (the CLI, a worker, a test's app context).
     """
-    base = str(current_app.config["SITE_URL"]).rstrip("/")
-    return base + url_for(endpoint, **values)
+    base = urlsplit(str(current_app.config["SITE_URL"]))
+    adapter = current_app.url_map.bind(
+        base.netloc,
+        script_name=base.path.rstrip("/") or "/",
+        url_scheme=base.scheme or "http",
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def compose(
@@ -89,7 +95,12 @@ def compose(
 
 def queue_mail(message: EmailMultiAlternatives) -> None:
     """Send ``message`` once the current database transaction commits (never if it rolls back)."""
-    db.session.info.setdefault(_OUTBOX, []).append(message)
+    session = db.session()
+    if not session.in_transaction():
+        # A rollback with no transaction begun is a no-op that fires no event: begin one,
+        # so that a rollback always drops the message.
+        session.begin()
+    session.info.setdefault(_OUTBOX, []).append(message)
 
 
 @event.listens_for(Session, "after_commit")

@@ -69,7 +69,11 @@ def seed_demo(
 
     people: list[User] = [
         register_user(
-            username=DEMO_USERNAME, email=DEMO_EMAIL, password=password, role=RoleName.ADMIN
+            username=DEMO_USERNAME,
+            email=DEMO_EMAIL,
+            password=password,
+            role=RoleName.ADMIN,
+            confirmed=True,
         )
     ]
     people[0].bio = "The demo account. Signs in with the password printed by `make run`."
@@ -79,6 +83,7 @@ def seed_demo(
             username=f"{fake.user_name()}{i}"[:40],
             email=f"user{i}@inkstone.test",
             password=password,
+            confirmed=True,
         )
         user.bio = fake.sentence(nb_words=10)
         people.append(user)

@@ -25,7 +25,15 @@ def _clean(value: str, *, field: str, limit: int) -> str:
 
 
 def post_message(*, name: str, body: str, author: User | None) -> GuestbookMessage:
-    """Leave a message on the guestbook, signed by ``author`` when they are signed in."""
+    """Leave a message on the guestbook, signed by ``author`` when they are signed in.
+
+    A signed-in author needs ``guestbook:write`` (an unconfirmed account may lose it, see
+    ``permissions.ensure_scope``) and signs with their username when ``name`` is blank.
+    """
+    if author is not None:
+        ensure_scope(author, Scope.GUESTBOOK_WRITE)
+        if not name.strip():
+            name = author.username
     message = GuestbookMessage(
         name=_clean(name, field="name", limit=NAME_MAX),
         body=_clean(body, field="body", limit=BODY_MAX),

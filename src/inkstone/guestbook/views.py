@@ -25,7 +25,7 @@ def _guestbook_limit() -> str:
 
 
 @bp.route("/guestbook", methods=["GET", "POST"])
-@limiter.limit(_guestbook_limit, methods=["POST"])
+@limiter.shared_limit(_guestbook_limit, scope="guestbook", methods=["POST"])
 def index() -> str | Response:
     """Show the guestbook (GET) and sign it (POST)."""
     signer = web_user()

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, select
 
+from inkstone.auth.deletion import is_deleted_username
 from inkstone.auth.models import User
 from inkstone.core import reads
 from inkstone.core.errors import Invalid
@@ -27,6 +28,11 @@ class ProfileView(NamedTuple):
     def of(cls, user: User, *, following: bool) -> ProfileView:
         """Return the view of ``user`` with the viewer's ``following`` flag."""
         return cls(user.username, user.bio, user.image, following)
+
+    @property
+    def is_deleted(self) -> bool:
+        """Tell whether this is a deleted account (shown with no name and no profile link)."""
+        return is_deleted_username(self.username)
 
 
 _FOLLOWED_AMONG = select(Follow.followee_id).where(

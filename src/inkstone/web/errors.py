@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 
+from inkstone.core.errors import PermissionDenied
 from inkstone.core.http import NulInForm
 
 TITLES = {
@@ -39,6 +40,11 @@ NUL_MESSAGE = _l("Text may not contain NUL characters. Remove them and try again
 CSRF_MESSAGE = _l(
     "This form has expired or was sent from another site. Reload the page and try again."
 )
+# permissions.ensure_scope refuses an unconfirmed account this way (REQUIRE_EMAIL_CONFIRMATION).
+UNCONFIRMED_MESSAGE = _l(
+    "Please confirm your email address first: follow the link in the mail we sent you. "
+    "Your settings page can send the mail again."
+)
 
 
 def error_page(
@@ -49,6 +55,8 @@ def error_page(
         message = CSRF_MESSAGE
     elif isinstance(error, NulInForm):
         message = NUL_MESSAGE
+    elif isinstance(error, PermissionDenied) and error.field == "email":
+        message = UNCONFIRMED_MESSAGE
     else:
         message = MESSAGES.get(code, MESSAGES[500])
     title = TITLES.get(code, TITLES[500] if code >= 500 else TITLES[400])

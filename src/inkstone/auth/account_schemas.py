@@ -1,0 +1,46 @@
+"""Schemas of the account API: web sessions, and deleting the account."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, List, Nested, String
+from apiflask.validators import Length
+
+from inkstone.auth.password_policy import PASSWORD_MAX
+from inkstone.core.schemas import InputSchema, OutputSchema, Timestamp
+
+
+class SessionFields(Schema):
+    id = String(required=True, metadata={"description": "The session's id (a 64-bit integer)."})
+    device = String(required=True, metadata={"description": 'e.g. "Firefox on Windows".'})
+    ip = String(required=True, metadata={"description": "Where it was last used from."})
+    created_at = Timestamp(required=True, data_key="createdAt")
+    last_seen_at = Timestamp(required=True, data_key="lastSeenAt")
+    current = Boolean(
+        required=True,
+        metadata={"description": "Always `false`: an API token is not a web session."},
+    )
+
+
+class SessionListOut(OutputSchema):
+    sessions = List(Nested(SessionFields), required=True)
+
+
+class DeleteAccountFields(InputSchema):
+    password = String(
+        required=True,
+        validate=Length(1, PASSWORD_MAX),
+        metadata={"description": "The account's current password."},
+    )
+    remove_content = Boolean(
+        load_default=False,
+        data_key="removeContent",
+        metadata={
+            "description": "`true` deletes the user's articles and comments too; `false` "
+            '(the default) keeps them, shown as by "deleted user".'
+        },
+    )
+
+
+class DeleteAccountIn(InputSchema):
+    user = Nested(DeleteAccountFields, required=True)

@@ -1,0 +1,127 @@
+"""Deleting an account: a soft delete that scrubs personal data and keeps counters right.
+
+The row stays (articles and comments that are kept still point at it), renamed
+``deleted-<id>`` so its username and email address are free again. Pages and the API show such
+an author as "deleted user" without a profile link (``is_deleted_username``).
+
+Deletion reaches into the features stacked above accounts (follows, favorites, articles,
+comments): it goes through their services so tag, favorite and site counters stay right. Those
+services are imported where they are used, so that the features above can ask this module
+whether a username is a deleted account's without an import cycle.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+
+from inkstone.auth.audit import Event, record_event
+from inkstone.auth.models import User, UserStatus
+from inkstone.auth.passwords import verify_password
+from inkstone.auth.permissions import forget_scopes
+from inkstone.auth.sessions import end_all_sessions
+from inkstone.core.db import utcnow
+from inkstone.core.errors import Invalid, NotFound
+from inkstone.extensions import db
+
+DELETED_PREFIX = "deleted-"
+DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
+_DELETED_USERNAME = re.compile(rf"{DELETED_PREFIX}[0-9]+", re.IGNORECASE)
+
+
+def deleted_username(user_id: int) -> str:
+    """Return the username a deleted account is given."""
+    return f"{DELETED_PREFIX}{user_id}"
+
+
+def is_deleted_username(username: str) -> bool:
+    """Tell whether ``username`` has the form given to deleted accounts (reserved for them)."""
+    return _DELETED_USERNAME.fullmatch(username) is not None
+
+
+def check_password(*, user: User, password: str) -> None:
+    """Raise ``Invalid`` unless ``password`` is ``user``'s (asked before deleting an account)."""
+    if not verify_password(user.password_hash, password):
+        raise Invalid("is wrong", field="password")
+
+
+def delete_account(*, user: User, remove_content: bool, actor: User | None = None) -> User:
+    """Delete ``user``'s account, and with ``remove_content`` their articles and comments.
+
+    Kept content stays readable under "deleted user". Every session and API token ends.
+    """
+    if user.is_deleted:
+        raise NotFound("account not found", field="user")
+    if remove_content:
+        _remove_comments(user)
+        _remove_articles(user)
+    _remove_favorites(user)
+    _remove_follows(user)
+    end_all_sessions(user=user)
+    _scrub(user)
+    record_event(Event.ACCOUNT_DELETED, user=user, actor=actor, removed_content=remove_content)
+    db.session.flush()
+    return user
+
+
+def _remove_comments(user: User) -> None:
+    from inkstone.articles.comments import delete_comment
+    from inkstone.articles.models import Article, Comment
+
+    comments = list(db.session.scalars(select(Comment).where(Comment.author_id == user.id)))
+    article_ids = {comment.article_id for comment in comments}
+    articles = {
+        article.id: article
+        for article in db.session.scalars(select(Article).where(Article.id.in_(article_ids)))
+    }
+    for comment in comments:
+        delete_comment(article=articles[comment.article_id], comment_id=comment.id, actor=user)
+
+
+def _remove_articles(user: User) -> None:
+    from inkstone.articles.models import Article
+    from inkstone.articles.services import delete_article
+
+    for article in list(db.session.scalars(select(Article).where(Article.author_id == user.id))):
+        delete_article(article=article, actor=user)
+
+
+def _remove_favorites(user: User) -> None:
+    from inkstone.articles.models import Article, Favorite
+    from inkstone.articles.services import unfavorite
+
+    favorited = select(Favorite.article_id).where(Favorite.user_id == user.id)
+    for article in list(db.session.scalars(select(Article).where(Article.id.in_(favorited)))):
+        unfavorite(article=article, user=user)
+
+
+def _remove_follows(user: User) -> None:
+    from inkstone.profiles.models import Follow
+    from inkstone.profiles.services import unfollow
+
+    followees = select(Follow.followee_id).where(Follow.follower_id == user.id)
+    for followee in list(db.session.scalars(select(User).where(User.id.in_(followees)))):
+        unfollow(follower=user, followee=followee)
+    followers = select(Follow.follower_id).where(Follow.followee_id == user.id)
+    for follower in list(db.session.scalars(select(User).where(User.id.in_(followers)))):
+        unfollow(follower=follower, followee=user)
+
+
+def _scrub(user: User) -> None:
+    """Forget everything personal; what remains names no one."""
+    user.status = UserStatus.DELETED.value
+    user.deleted_at = utcnow()
+    user.username = deleted_username(user.id)
+    user.email = f"{deleted_username(user.id)}@{DELETED_EMAIL_DOMAIN}"
+    user.bio = ""
+    user.image = None
+    # Not an argon2 hash: verify_password refuses it whatever is typed.
+    user.password_hash = f"!deleted:{secrets.token_hex(16)}"
+    user.pending_email = None
+    user.email_confirmed_at = None
+    user.locale = None
+    user.timezone = None
+    user.roles = []
+    forget_scopes(user)

@@ -1,0 +1,146 @@
+"""Brute-force brakes on sign-in: a per-account rate limit and a count of recent failures.
+
+Two counters, both keyed by the email address tried (registered or not, so neither tells
+which addresses have accounts), from any IP, on the web form and the API alike:
+
+- the per-account **rate limit** (``RATELIMIT_SIGNIN_ACCOUNT``) is a Flask-Limiter shared
+  limit; only failed attempts are deducted (``deduct_when``), so a person who types the right
+  password never uses it up. Anyone can still use it up for someone else's address and keep
+  its owner out until the window ends, which is why its default is generous and the captcha,
+  not this limit, is the web form's first brake. ``RATELIMIT_ENABLED=false`` turns it off
+  with every other limit.
+- the **failure count** decides when the web form asks for a captcha as well
+  (``CAPTCHA_AFTER_FAILURES`` in the last hour; a successful sign-in starts it again). A
+  captcha is not a rate limit, so the count is kept even when rate limits are off: it lives in
+  its own ``limits`` storage built from ``RATELIMIT_STORAGE_URI`` (Flask-Limiter builds none
+  when it is disabled). That is the same engine as the rate limits: in memory on one machine,
+  Redis (shared by every host) when scaled. It costs one key lookup per attempt, however many
+  failures the whole site sees, and expires by itself; the audit log keeps the history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from limits import RateLimitItem, RateLimitItemPerHour
+from limits.storage import MovingWindowSupport, Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
+
+from inkstone.auth.services import normalize_email
+from inkstone.core.errors import is_api_request
+
+ACCOUNT_SCOPE = "signin-account"
+_EXTENSION = "inkstone.signin_failures"
+_FAILED = "inkstone_signin_failed"
+_lock = threading.Lock()
+
+
+def _digest(email: str) -> str:
+    """Return a short stable name for ``email``: storage keys never hold the address itself."""
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
+
+
+def tried_email() -> str:
+    """Return the email address this sign-in request tries ('' when it names none).
+
+    Reads the body defensively: malformed JSON or a wrong shape is left for the form or
+    the API schema to answer, never an error here.
+    """
+    email: Any = None
+    if is_api_request():
+        body = request.get_json(silent=True)
+        user = body.get("user") if isinstance(body, dict) else None
+        email = user.get("email") if isinstance(user, dict) else None
+    else:
+        email = request.form.get("email")
+    return normalize_email(email) if isinstance(email, str) else ""
+
+
+def account_key() -> str:
+    """Return the per-account rate-limit key of this request (a digest of the email tried)."""
+    email = tried_email()
+    # Never empty: Flask-Limiter skips (and logs an error for) a limit with an empty key.
+    return f"account:{_digest(email) if email else 'none'}"
+
+
+def account_limit() -> str:
+    """Return the per-account sign-in limit (Flask-Limiter notation)."""
+    return str(current_app.config["RATELIMIT_SIGNIN_ACCOUNT"])
+
+
+def attempt_failed(_response: Any) -> bool:
+    """Tell Flask-Limiter whether this request was a failed sign-in (``deduct_when``)."""
+    return bool(g.get(_FAILED, False))
+
+
+class FailureCounter:
+    """Failed sign-ins per email address in a moving one-hour window."""
+
+    def __init__(self, storage: Storage, threshold: int) -> None:
+        self.threshold = threshold
+        self.item: RateLimitItem = RateLimitItemPerHour(max(threshold, 1), namespace="INKSTONE")
+        # Memory and Redis keep a true moving window; other engines a fixed one.
+        self.strategy: RateLimiter = (
+            MovingWindowRateLimiter(storage)
+            if isinstance(storage, MovingWindowSupport)
+            else FixedWindowRateLimiter(storage)
+        )
+
+    def add(self, email: str) -> None:
+        """Count one failure (the count stops at the threshold: no need to go further)."""
+        self.strategy.hit(self.item, "signin-failures", _digest(email))
+
+    def reached(self, email: str) -> bool:
+        """Tell whether ``email`` has had as many failures as the threshold in the window."""
+        return not self.strategy.test(self.item, "signin-failures", _digest(email))
+
+    def clear(self, email: str) -> None:
+        """Forget the failures of ``email``."""
+        self.strategy.clear(self.item, "signin-failures", _digest(email))
+
+
+def _counter() -> FailureCounter:
+    """Return this app's failure counter, built on first use (no connection at start-up)."""
+    app = current_app
+    counter: FailureCounter | None = app.extensions.get(_EXTENSION)
+    if counter is None:
+        with _lock:
+            counter = app.extensions.get(_EXTENSION)
+            if counter is None:
+                storage = storage_from_string(str(app.config["RATELIMIT_STORAGE_URI"]))
+                if not isinstance(storage, Storage):  # an async+… URI: not for a WSGI app
+                    raise TypeError("RATELIMIT_STORAGE_URI must name a synchronous storage")
+                counter = FailureCounter(storage, int(app.config["CAPTCHA_AFTER_FAILURES"]))
+                app.extensions[_EXTENSION] = counter
+    return counter
+
+
+def captcha_enabled() -> bool:
+    """Tell whether the web form ever asks for a captcha (``CAPTCHA_AFTER_FAILURES`` > 0)."""
+    return int(current_app.config["CAPTCHA_AFTER_FAILURES"]) > 0
+
+
+def record_failure(email: str) -> None:
+    """Count a failed sign-in for ``email``: for the account limit and the captcha."""
+    g.setdefault(_FAILED, True)
+    if captcha_enabled():
+        _counter().add(email)
+
+
+def record_success(email: str) -> None:
+    """Start the count again for ``email``: its owner has just proved who they are."""
+    if captcha_enabled():
+        _counter().clear(email)
+
+
+def captcha_required(email: str) -> bool:
+    """Tell whether signing in as ``email`` on the web needs a solved captcha too."""
+    return captcha_enabled() and bool(email) and _counter().reached(email)
+
+
+def forget_all(app: Flask) -> None:
+    """Start ``app`` on a fresh counter (in memory: every failure forgotten; tests use it)."""
+    app.extensions.pop(_EXTENSION, None)

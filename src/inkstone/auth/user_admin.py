@@ -1,0 +1,188 @@
+"""User administration: the user directory, the audit log as admins read it, and role and
+status changes under the rules that keep the site manageable.
+
+The rules: someone must always be able to manage the site, so the last admin who can sign in
+keeps the admin role and cannot be suspended; and nobody changes their own status (an admin
+cannot lock themselves out by mistake). The API, the CLI and the back office call these
+functions, which then call ``services.set_roles`` / ``services.set_status``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from inkstone.auth import services
+from inkstone.auth.models import AuditEvent, Role, RoleName, User, UserStatus
+from inkstone.auth.services import SIGN_IN_STATUSES
+from inkstone.core.errors import Conflict, NotFound
+from inkstone.core.pagination import PageRequest
+from inkstone.extensions import db
+
+LAST_ADMIN = "the site needs at least one admin who can sign in"
+OWN_STATUS = "you cannot change your own status"
+DELETED = "this account was deleted"
+
+
+def _like_prefix(text: str) -> str:
+    """Return a LIKE pattern matching values that start with ``text`` (wildcards escaped)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
+def _filtered(
+    query: Select[Any], *, status: UserStatus | None, role: RoleName | None, prefix: str | None
+) -> Select[Any]:
+    # Deleted accounts are scrubbed shells: listed only when asked for by status.
+    if status is None:
+        query = query.where(User.status != UserStatus.DELETED.value)
+    else:
+        query = query.where(User.status == status.value)
+    if role is not None:
+        query = query.where(User.roles.any(Role.name == role.value))
+    if prefix:
+        pattern = _like_prefix(prefix.strip().lower())
+        query = query.where(
+            or_(
+                func.lower(User.username).like(pattern, escape="\\"),
+                # Addresses are stored lower-cased (services.normalize_email).
+                User.email.like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def list_users(
+    *,
+    page: PageRequest,
+    status: UserStatus | None = None,
+    role: RoleName | None = None,
+    prefix: str | None = None,
+) -> tuple[list[User], int]:
+    """Return one page of accounts, newest first (roles loaded with them), and the total.
+
+    ``prefix`` matches the start of the username or the email address, ignoring case.
+    """
+    query = _filtered(select(User), status=status, role=role, prefix=prefix)
+    users = list(
+        db.session.scalars(
+            query.options(selectinload(User.roles))
+            .order_by(User.created_at.desc(), User.id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+    )
+    if len(users) < page.limit and (users or page.offset == 0):
+        # A short page is the last one: the total is known without counting.
+        return users, page.offset + len(users)
+    counted = _filtered(select(func.count(User.id)), status=status, role=role, prefix=prefix)
+    return users, db.session.scalar(counted) or 0
+
+
+def find_user(*, username: str) -> User:
+    """Return the account called ``username`` (case-insensitive), deleted ones included."""
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise NotFound("user not found", field="username")
+    return user
+
+
+def _can_manage(user: User) -> bool:
+    return RoleName.ADMIN.value in user.role_names and user.status in SIGN_IN_STATUSES
+
+
+def _ensure_another_admin(user: User, *, field: str) -> None:
+    """Raise ``Conflict`` if ``user`` is the only admin left who can sign in."""
+    if not _can_manage(user):
+        return
+    others = db.session.scalar(
+        select(func.count(User.id)).where(
+            User.id != user.id,
+            User.status.in_([status.value for status in SIGN_IN_STATUSES]),
+            User.roles.any(Role.name == RoleName.ADMIN.value),
+        )
+    )
+    if not others:
+        raise Conflict(LAST_ADMIN, field=field)
+
+
+def change_roles(*, user: User, roles: list[RoleName], actor: User | None) -> User:
+    """Give ``user`` exactly ``roles``, keeping at least one admin who can sign in."""
+    if user.status == UserStatus.DELETED:
+        raise Conflict(DELETED, field="username")
+    if RoleName.ADMIN not in roles:
+        _ensure_another_admin(user, field="roles")
+    return services.set_roles(user=user, roles=roles, actor=actor)
+
+
+def change_status(*, user: User, status: UserStatus, actor: User | None) -> User:
+    """Move ``user`` to ``status`` (not one's own), keeping at least one admin who can sign in."""
+    if actor is not None and actor.id == user.id:
+        raise Conflict(OWN_STATUS, field="status")
+    if user.status == UserStatus.DELETED:
+        raise Conflict(DELETED, field="username")
+    if status not in SIGN_IN_STATUSES:
+        _ensure_another_admin(user, field="status")
+    return services.set_status(user=user, status=status, actor=actor)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An audit event with the usernames of its account and actor (``None``: none, or gone)."""
+
+    id: int
+    event: str
+    created_at: datetime
+    user: str | None
+    actor: str | None
+    ip: str
+    user_agent: str
+    detail: dict[str, Any]
+
+
+def audit_log(
+    *,
+    page: PageRequest,
+    user: User | None = None,
+    event: str | None = None,
+    hide_others_clients: bool = False,
+) -> list[LoggedEvent]:
+    """Return one page of audit events, newest first, in one query.
+
+    ``user`` keeps the events about that account; ``event`` one kind. With
+    ``hide_others_clients`` (a user reading their own log), the address and browser of an
+    event someone else caused (an admin changing your roles) are left out: they are theirs.
+    """
+    subject, actor = aliased(User), aliased(User)
+    query = (
+        select(AuditEvent, subject.username, actor.username)
+        .outerjoin(subject, subject.id == AuditEvent.user_id)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    if user is not None:
+        query = query.where(AuditEvent.user_id == user.id)
+    if event is not None:
+        query = query.where(AuditEvent.event == event)
+    logged = []
+    for entry, subject_name, actor_name in db.session.execute(query):
+        hidden = hide_others_clients and entry.actor_id is not None
+        logged.append(
+            LoggedEvent(
+                id=entry.id,
+                event=entry.event,
+                created_at=entry.created_at,
+                user=subject_name,
+                actor=actor_name,
+                ip="" if hidden else entry.ip,
+                user_agent="" if hidden else entry.user_agent,
+                detail=entry.detail or {},
+            )
+        )
+    return logged

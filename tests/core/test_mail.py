@@ -1,0 +1,214 @@
+"""Mail: SMTP settings from MAIL_URL, messages sent only after a commit, links on SITE_URL."""
+
+from __future__ import annotations
+
+import pytest
+from flask_babel import lazy_gettext as _l
+from flask_mailman import EmailMultiAlternatives
+
+from inkstone import create_app
+from inkstone.auth.models import User
+from inkstone.core.config import ConfigError
+from inkstone.core.mail import compose, queue_mail, site_url, smtp_settings
+from inkstone.extensions import db
+from tests.conftest import DEFAULT_PASSWORD, app_config, csrf_token
+
+
+@pytest.fixture
+def mailbox(app, db) -> list:
+    """The app's outbox (Flask-Mailman's locmem backend), emptied for this test."""
+    state = app.extensions["mailman"]
+    state.outbox = []
+    return state.outbox
+
+
+def _message(to: str = "reader@example.org"):
+    return compose(
+        to=to,
+        subject="Hello",
+        template="auth/mail/confirm",
+        locale=None,
+        context={"user": _Named("reader"), "link": "http://x.example/confirm/t", "hours": 24},
+    )
+
+
+class _Named:
+    def __init__(self, username: str) -> None:
+        self.username = username
+
+
+# --------------------------------------------------------------------------- MAIL_URL
+
+
+def test_smtp_url_gives_server_port_and_no_encryption_by_default():
+    assert smtp_settings("smtp://mail.example.org") == {
+        "MAIL_SERVER": "mail.example.org",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_SSL": False,
+        "MAIL_USE_TLS": False,
+        "MAIL_TIMEOUT": 10,
+    }
+
+
+def test_smtp_url_with_credentials_starttls_and_a_timeout():
+    settings = smtp_settings(
+        "smtp://me%40example.org:p%3Ass%2Fw@mail.example.org:587?tls=TRUE&timeout=3"
+    )
+    assert settings["MAIL_PORT"] == 587
+    assert (settings["MAIL_USERNAME"], settings["MAIL_PASSWORD"]) == ("me@example.org", "p:ss/w")
+    assert (settings["MAIL_USE_TLS"], settings["MAIL_USE_SSL"]) == (True, False)
+    assert settings["MAIL_TIMEOUT"] == 3
+
+
+@pytest.mark.parametrize("tls", ["false", "0", "no", ""])
+def test_smtp_url_tls_off(tls):
+    assert smtp_settings(f"smtp://mail.example.org?tls={tls}")["MAIL_USE_TLS"] is False
+
+
+def test_smtps_url_means_implicit_tls_on_port_465():
+    settings = smtp_settings("smtps://mail.example.org?tls=true")
+    assert (settings["MAIL_PORT"], settings["MAIL_USE_SSL"], settings["MAIL_USE_TLS"]) == (
+        465,
+        True,
+        False,  # never both: SSL from the first byte already encrypts
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://mail.example.org",
+        "mail.example.org:25",
+        "smtp://",
+        "smtp:///no-host",
+        "smtp://mail.example.org:port",
+        "smtp://mail.example.org:99999",
+        "smtp://mail.example.org?timeout=soon",
+    ],
+)
+def test_a_bad_mail_url_stops_the_app_at_start(tmp_path, url):
+    with pytest.raises(ConfigError, match=r"MAIL_URL|[Pp]ort|invalid literal"):
+        create_app(app_config(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", MAIL_URL=url))
+
+
+def test_a_mail_url_chooses_the_smtp_backend(tmp_path):
+    smtp = create_app(
+        app_config(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", MAIL_URL="smtp://127.0.0.1:2525")
+    )
+    assert smtp.config["MAIL_BACKEND"] == "smtp"
+    assert (smtp.config["MAIL_SERVER"], smtp.config["MAIL_PORT"]) == ("127.0.0.1", 2525)
+    with smtp.app_context():
+        db.engine.dispose()
+
+
+# --------------------------------------------------------------------------- after commit only
+
+
+def test_a_queued_message_leaves_when_the_transaction_commits(app, mailbox):
+    with app.app_context():
+        queue_mail(_message())
+        assert mailbox == []  # not before
+        db.session.commit()
+    assert [m.to for m in mailbox] == [["reader@example.org"]]
+
+
+def test_a_queued_message_is_dropped_when_the_transaction_rolls_back(app, mailbox):
+    # Even when nothing else happened in the transaction yet (no SQL, so nothing begun).
+    with app.app_context():
+        queue_mail(_message("never@example.org"))
+        db.session.rollback()
+        queue_mail(_message("later@example.org"))
+        db.session.commit()
+    assert [m.to for m in mailbox] == [["later@example.org"]]
+
+
+def test_a_savepoint_rolling_back_keeps_the_messages_of_its_transaction(app, mailbox):
+    with app.app_context():
+        queue_mail(_message())
+        with db.session.begin_nested() as savepoint:
+            savepoint.rollback()
+        db.session.commit()
+    assert len(mailbox) == 1
+
+
+def test_a_failing_registration_sends_no_mail(client, make_user, mailbox):
+    make_user(username="taken", email="taken@example.org")
+    data = {
+        "csrf_token": csrf_token(client, "/register"),
+        "username": "newcomer",
+        "email": "taken@example.org",
+        "password": DEFAULT_PASSWORD,
+        "confirm": DEFAULT_PASSWORD,
+    }
+    assert client.post("/register", data=data).status_code == 200  # the form, with the error
+    assert mailbox == []
+
+
+def test_a_failing_mail_server_does_not_undo_the_change(app, make_user, mailbox, monkeypatch):
+    user = make_user()
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    with app.app_context():
+        db.session.get(User, user.id).bio = "changed"
+        queue_mail(_message())
+        db.session.commit()  # the failure is logged, not raised: the change is committed
+    with app.app_context():
+        assert db.session.get(User, user.id).bio == "changed"
+    assert mailbox == []
+
+
+# --------------------------------------------------------------------------- composing
+
+
+def test_compose_renders_text_and_html_in_the_recipients_language(app):
+    with app.test_request_context("/"):
+        message = compose(
+            to="reader@example.org",
+            subject=_l("Confirm your email address for %(site)s", site="Inkstone"),
+            template="auth/mail/confirm",
+            locale="zh_CN",
+            context={"user": _Named("小明"), "link": "http://x.example/confirm/t", "hours": 24},
+        )
+    assert isinstance(message.subject, str)
+    assert "小明" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert '<html lang="zh-CN">' in html
+    assert 'href="http://x.example/confirm/t"' in html
+
+
+def test_compose_escapes_html_but_not_text(app):
+    with app.app_context():
+        message = compose(
+            to="reader@example.org",
+            subject="Hi",
+            template="auth/mail/confirm",
+            locale=None,
+            context={"user": _Named("<b>bold</b>"), "link": "http://x.example/c", "hours": 24},
+        )
+    assert "<b>bold</b>" in message.body
+    assert "&lt;b&gt;bold&lt;/b&gt;" in message.alternatives[0][0]
+
+
+# --------------------------------------------------------------------------- links
+
+
+def test_site_url_ignores_the_host_the_request_claims(app):
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        assert site_url("auth.login", next="/x") == "http://127.0.0.1:5000/login?next=/x"
+
+
+def test_site_url_works_outside_a_request(app):
+    with app.app_context():
+        assert site_url("recovery.confirm", token="a.b-c") == "http://127.0.0.1:5000/confirm/a.b-c"
+
+
+def test_site_url_keeps_the_scheme_host_and_path_of_site_url(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SITE_URL", "https://blog.example.org:8443/ink/")
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        assert site_url("recovery.reset_request") == "https://blog.example.org:8443/ink/reset"
