@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_celery(app)
     register_errors(app)
     register_blueprints(app)
+    register_signals()
     register_cli(app)
     return app
 
@@ -181,6 +182,15 @@ def register_blueprints(app: APIFlask) -> None:
         csrf.exempt(api_bp)
     for api_bp in apis:
         app.register_blueprint(api_bp, url_prefix=API_PREFIX)
+
+
+def register_signals() -> None:
+    """Let features above accounts clean up after a deleted account (follows, articles…)."""
+    from inkstone.articles.cleanup import connect_cleanup as articles_cleanup
+    from inkstone.profiles.cleanup import connect_cleanup as profiles_cleanup
+
+    profiles_cleanup()
+    articles_cleanup()
 
 
 def register_cli(app: APIFlask) -> None:

@@ -4,10 +4,10 @@ The row stays (articles and comments that are kept still point at it), renamed
 ``deleted-<id>`` so its username and email address are free again. Pages and the API show such
 an author as "deleted user" without a profile link (``is_deleted_username``).
 
-Deletion reaches into the features stacked above accounts (follows, favorites, articles,
-comments): it goes through their services so tag, favorite and site counters stay right. Those
-services are imported where they are used, so that the features above can ask this module
-whether a username is a deleted account's without an import cycle.
+What the account has in the features stacked above accounts (follows, favorites, articles,
+comments) is theirs to remove: they connect to ``account_deleting`` (see ``app.register_signals``)
+and go through their own services, so tag, favorite and site counters stay right. This module
+never imports them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select
+from blinker import Namespace
 
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User, UserStatus
@@ -29,6 +29,10 @@ from inkstone.extensions import db
 DELETED_PREFIX = "deleted-"
 DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
 _DELETED_USERNAME = re.compile(rf"{DELETED_PREFIX}[0-9]+", re.IGNORECASE)
+
+_signals = Namespace()
+account_deleting = _signals.signal("account-deleting")
+"""Sent with the ``User`` (and ``remove_content=``) before an account is scrubbed."""
 
 
 def deleted_username(user_id: int) -> str:
@@ -54,59 +58,12 @@ def delete_account(*, user: User, remove_content: bool, actor: User | None = Non
     """
     if user.is_deleted:
         raise NotFound("account not found", field="user")
-    if remove_content:
-        _remove_comments(user)
-        _remove_articles(user)
-    _remove_favorites(user)
-    _remove_follows(user)
+    account_deleting.send(user, remove_content=remove_content)
     end_all_sessions(user=user)
     _scrub(user)
     record_event(Event.ACCOUNT_DELETED, user=user, actor=actor, removed_content=remove_content)
     db.session.flush()
     return user
-
-
-def _remove_comments(user: User) -> None:
-    from inkstone.articles.comments import delete_comment
-    from inkstone.articles.models import Article, Comment
-
-    comments = list(db.session.scalars(select(Comment).where(Comment.author_id == user.id)))
-    article_ids = {comment.article_id for comment in comments}
-    articles = {
-        article.id: article
-        for article in db.session.scalars(select(Article).where(Article.id.in_(article_ids)))
-    }
-    for comment in comments:
-        delete_comment(article=articles[comment.article_id], comment_id=comment.id, actor=user)
-
-
-def _remove_articles(user: User) -> None:
-    from inkstone.articles.models import Article
-    from inkstone.articles.services import delete_article
-
-    for article in list(db.session.scalars(select(Article).where(Article.author_id == user.id))):
-        delete_article(article=article, actor=user)
-
-
-def _remove_favorites(user: User) -> None:
-    from inkstone.articles.models import Article, Favorite
-    from inkstone.articles.services import unfavorite
-
-    favorited = select(Favorite.article_id).where(Favorite.user_id == user.id)
-    for article in list(db.session.scalars(select(Article).where(Article.id.in_(favorited)))):
-        unfavorite(article=article, user=user)
-
-
-def _remove_follows(user: User) -> None:
-    from inkstone.profiles.models import Follow
-    from inkstone.profiles.services import unfollow
-
-    followees = select(Follow.followee_id).where(Follow.follower_id == user.id)
-    for followee in list(db.session.scalars(select(User).where(User.id.in_(followees)))):
-        unfollow(follower=user, followee=followee)
-    followers = select(Follow.follower_id).where(Follow.followee_id == user.id)
-    for follower in list(db.session.scalars(select(User).where(User.id.in_(followers)))):
-        unfollow(follower=follower, followee=user)
 
 
 def _scrub(user: User) -> None:
