@@ -454,3 +454,22 @@ def test_a_deleted_users_guestbook_message_links_to_no_profile(client, browser, 
     assert "Lea" in page
     assert "/profile/" not in page
     assert "@deleted-" not in page
+
+
+def test_security_log_names_the_admin_who_acted_but_not_their_address(
+    client, make_user, sign_in, auth_headers
+):
+    admin = make_user(username="boss", role=RoleName.ADMIN)
+    user = make_user(username="worker")
+    response = client.put(
+        "/api/v1/users/worker/roles",
+        json={"roles": ["moderator"]},
+        headers=auth_headers(admin),
+        environ_base={"REMOTE_ADDR": "10.9.8.7", "HTTP_USER_AGENT": "AdminTool/1.0"},
+    )
+    assert response.status_code == 200
+    sign_in(client, user)
+    text = page_text(client.get("/settings/security"))
+    assert "Roles changed: author → moderator (by boss)" in text
+    assert "10.9.8.7" not in text
+    assert "AdminTool" not in text

@@ -228,7 +228,10 @@ def security() -> ResponseReturnValue:
     events = events[: page.limit]
     actors = _actor_names(events)
     rows = [
-        EventRow(_sentence(e, actors), e.created_at, e.ip, device_label(e.user_agent))
+        # Where someone else (an admin) acted from is theirs, not the account holder's, to see.
+        EventRow(_sentence(e, actors), e.created_at, "", "")
+        if e.actor_id is not None
+        else EventRow(_sentence(e, actors), e.created_at, e.ip, device_label(e.user_agent))
         for e in events
     ]
     return render_template("auth/security.html", events=rows, page=number, more=more)
