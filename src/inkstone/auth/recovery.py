@@ -15,7 +15,7 @@ from inkstone.auth.models import EMAIL_MAX, User, UserStatus
 from inkstone.auth.password_policy import ensure_good_password
 from inkstone.auth.passwords import hash_password
 from inkstone.auth.permissions import forget_scopes
-from inkstone.auth.services import _flush_unique, normalize_email
+from inkstone.auth.services import flush_unique, normalize_email
 from inkstone.auth.sessions import end_all_sessions
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, Invalid
@@ -104,5 +104,5 @@ def confirm_email_change(*, token: str) -> User:
     user.pending_email = None
     record_event(Event.EMAIL_CHANGED, user=user, before=old_email, after=new_email)
     _mark_confirmed(user, via="email-change")
-    _flush_unique()
+    flush_unique()
     return user

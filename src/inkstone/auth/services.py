@@ -57,7 +57,7 @@ def _ensure_available(*, username: str | None, email: str | None, exclude: int |
             raise Conflict("has already been taken", field="email")
 
 
-def _flush_unique() -> None:
+def flush_unique() -> None:
     """Flush, turning a lost race on a unique column into ``Conflict``."""
     try:
         with db.session.begin_nested():
@@ -95,7 +95,7 @@ def register_user(
         roles=[role_row] if role_row else [],
     )
     db.session.add(user)
-    _flush_unique()
+    flush_unique()
     record_event(Event.REGISTERED, user=user)
     if not confirmed:
         mails.send_confirmation(user=user)
@@ -170,7 +170,7 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
         user.locale = _checked_locale(changes["locale"])
     if "timezone" in changes:
         user.timezone = _checked_timezone(changes["timezone"])
-    _flush_unique()
+    flush_unique()
     if new_email:
         _request_email_change(user=user, new_email=new_email)
     return user
