@@ -36,6 +36,8 @@ APP_TABLES = {
     "web_sessions",
     "user_sessions",
     "audit_events",
+    "jobs",
+    "worker_heartbeats",
 }
 ROUNDTRIP_SCHEMA = "migration_roundtrip"
 

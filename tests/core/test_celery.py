@@ -1,4 +1,4 @@
-"""A real Celery worker (threads pool, SQLite broker) consumes the ``inkstone.ping`` task."""
+"""A real Celery worker (threads pool, SQLite broker) consumes ``inkstone.ping`` and beats."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import flask_migrate
 import pytest
 
 from inkstone import create_app
 from inkstone.core import tasks
-from tests.conftest import ROOT, app_config, require_service
+from inkstone.jobs.services import worker_alive
+from tests.conftest import MIGRATIONS_DIR, ROOT, app_config, require_service
 
 CELERY = Path(sys.executable).with_name("celery")
 READY_TIMEOUT = 45  # seconds for the worker to boot
@@ -65,6 +67,17 @@ def _wait_until_ready(worker: subprocess.Popen, log: Path) -> str | None:
     return f"not ready after {READY_TIMEOUT}s:\n{log.read_text(errors='replace')[-3000:]}"
 
 
+def _heartbeat_seen(app) -> bool:
+    """Wait a little for the worker's heartbeat: the site then knows a worker is running."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if worker_alive():
+                return True
+        time.sleep(0.3)
+    return False
+
+
 def _stop(worker: subprocess.Popen) -> None:
     if worker.poll() is None:
         worker.terminate()  # warm shutdown
@@ -90,6 +103,8 @@ def test_a_real_worker_consumes_the_ping_task(tmp_path):
             instance, f"sqlite:///{instance / 'inkstone.db'}", CELERY_TASK_ALWAYS_EAGER=False
         )
     )
+    with producer_app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS_DIR)  # the worker writes its heartbeat
     celery_app = producer_app.extensions["celery"]
     assert celery_app.conf.broker_url == f"sqla+sqlite:///{instance / 'celery-broker.db'}"
 
@@ -123,6 +138,7 @@ def test_a_real_worker_consumes_the_ping_task(tmp_path):
         assert result.successful()
         output = log.read_text(errors="replace")
         assert f"inkstone.ping[{result.id}] succeeded" in output, output[-3000:]
+        assert _heartbeat_seen(producer_app), log.read_text(errors="replace")[-3000:]
     finally:
         _stop(worker)
         celery_app.close()

@@ -212,3 +212,42 @@ def test_site_url_keeps_the_scheme_host_and_path_of_site_url(app, monkeypatch):
     monkeypatch.setitem(app.config, "SITE_URL", "https://blog.example.org:8443/ink/")
     with app.test_request_context("/", headers={"Host": "evil.example"}):
         assert site_url("recovery.reset_request") == "https://blog.example.org:8443/ink/reset"
+
+
+def _mail(to: str) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject="Hello", body="text", to=[to])
+    message.attach_alternative("<p>html</p>", "text/html")
+    return message
+
+
+def test_mail_goes_to_a_worker_task_and_arrives_whole(app, mailbox, monkeypatch):
+    sent: list[dict] = []
+    task = app.extensions["celery"].tasks["inkstone.send_mail"]
+    monkeypatch.setattr(task, "delay", lambda data: sent.append(data))
+    with app.app_context():
+        queue_mail(_mail("worker@example.org"))
+        db.session.commit()
+    assert mailbox == []  # the request did not talk to the mail server
+    assert sent == [
+        {
+            "subject": "Hello",
+            "body": "text",
+            "html": "<p>html</p>",
+            "to": ["worker@example.org"],
+            "from": app.config["MAIL_FROM"],
+        }
+    ]
+    with app.app_context():
+        task.run(sent[0])  # what the worker does with it
+    assert [m.to for m in mailbox] == [["worker@example.org"]]
+    assert mailbox[0].alternatives[0][0] == "<p>html</p>"
+
+
+def test_without_a_worker_the_request_sends_the_mail_itself(app, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_IN_WORKER", False)
+    task = app.extensions["celery"].tasks["inkstone.send_mail"]
+    monkeypatch.setattr(task, "delay", lambda data: pytest.fail("no task expected"))
+    with app.app_context():
+        queue_mail(_mail("direct@example.org"))
+        db.session.commit()
+    assert [m.to for m in mailbox] == [["direct@example.org"]]

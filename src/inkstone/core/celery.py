@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+_QUEUE = "inkstone_task_queue"
 
 
 def init_celery(app: Flask) -> Celery:
@@ -40,9 +45,47 @@ def init_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         enable_utc=True,
-        include=["inkstone.core.tasks"],
+        include=["inkstone.core.tasks", "inkstone.jobs.heartbeat"],
         worker_hijack_root_logger=False,  # keep the app's structlog handler
     )
+    celery_app.flask_app = app  # the worker's heartbeat thread needs an app context
+    # Define the tasks in the web process too, so requests can send them by name.
+    for module in celery_app.conf.include:
+        importlib.import_module(module)
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def enqueue_after_commit(task: Any, *args: Any) -> None:
+    """Send ``task(*args)`` to the queue once the current database transaction commits.
+
+    A worker must never look for a row the request has not committed yet; a rolled-back
+    request sends nothing.
+    """
+    from inkstone.extensions import db
+
+    db.session.info.setdefault(_QUEUE, []).append((task, args))
+
+
+def task_named(name: str) -> Any:
+    """Return the task ``name`` of this Flask app's Celery app.
+
+    Shared tasks exist once per Celery app, each bound to its own Flask app; calling the
+    module-level proxy would use whichever Celery app was made last.
+    """
+    from flask import current_app
+
+    return current_app.extensions["celery"].tasks[name]
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued_tasks(session: Session) -> None:
+    for task, args in session.info.pop(_QUEUE, None) or ():
+        task_named(task.name).delay(*args)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_queued_tasks(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_QUEUE, None)

@@ -67,6 +67,9 @@ class Settings:
     MAIL_BACKEND: str = ""
     MAIL_URL: str = ""
     MAIL_FROM: str = "Inkstone <no-reply@localhost>"
+    # Send mail from a job worker task (the request never waits on the mail server, and a
+    # reset request for a registered address takes as long as one for an unknown address).
+    MAIL_IN_WORKER: bool = True
     # The site's public address, for links in mail sent outside a request (workers, CLI).
     SITE_URL: str = "http://127.0.0.1:5000"
     # Web sessions: "sqlalchemy" (the database) or "redis" (REDIS_URL); default follows REDIS_URL.
@@ -77,6 +80,9 @@ class Settings:
     # How many proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES: int = 0
     REMEMBER_DAYS: int = 30
+    # How long one Server-Sent Events stream of a job's progress stays open; the browser then
+    # reconnects (a bound keeps a sync worker from being held by one watcher for ever).
+    JOB_EVENTS_MAX_SECONDS: int = 60
     SQL_ECHO: bool = False
     DEMO_PASSWORD: str = "inkstone-demo"
 

@@ -103,16 +103,54 @@ def queue_mail(message: EmailMultiAlternatives) -> None:
     session.info.setdefault(_OUTBOX, []).append(message)
 
 
+def deliver(message: EmailMultiAlternatives) -> None:
+    """Hand ``message`` to the mail backend now (a failure is logged, never raised)."""
+    try:
+        message.send()
+    except Exception:  # the change is committed; a lost mail can be asked for again
+        log.exception("mail.failed", to=message.to, subject=message.subject)
+    else:
+        log.info("mail.sent", to=message.to, subject=message.subject)
+
+
+def as_data(message: EmailMultiAlternatives) -> dict[str, Any]:
+    """Return ``message`` as plain data a task can carry (JSON)."""
+    html = next((body for body, kind in message.alternatives if kind == "text/html"), None)
+    return {
+        "subject": str(message.subject),
+        "body": message.body,
+        "html": html,
+        "to": list(message.to),
+        "from": message.from_email,
+    }
+
+
+def from_data(data: Mapping[str, Any]) -> EmailMultiAlternatives:
+    """Rebuild a message from ``as_data``'s output."""
+    message = EmailMultiAlternatives(
+        subject=data["subject"], body=data["body"], to=data["to"], from_email=data["from"]
+    )
+    if data.get("html"):
+        message.attach_alternative(data["html"], "text/html")
+    return message
+
+
 @event.listens_for(Session, "after_commit")
 def _send_outbox(session: Session) -> None:
     outbox = session.info.pop(_OUTBOX, None)
-    for message in outbox or ():
-        try:
-            message.send()
-        except Exception:  # the change is committed; a lost mail can be asked for again
-            log.exception("mail.failed", to=message.to, subject=message.subject)
-        else:
-            log.info("mail.sent", to=message.to, subject=message.subject)
+    if not outbox:
+        return
+    by_worker = bool(current_app.config.get("MAIL_IN_WORKER"))
+    for message in outbox:
+        if by_worker:
+            from inkstone.core.celery import task_named
+
+            try:
+                task_named("inkstone.send_mail").delay(as_data(message))
+                continue
+            except Exception:  # no broker: the reader would rather wait on SMTP than lose it
+                log.warning("mail.queue_failed", to=message.to, exc_info=True)
+        deliver(message)
 
 
 @event.listens_for(Session, "after_soft_rollback")

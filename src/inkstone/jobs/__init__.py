@@ -1,0 +1,1 @@
+"""Background jobs with visible progress: the Job model, services, API, pages and tasks."""

@@ -1,0 +1,147 @@
+"""Job services: create and enqueue, report progress, finish, cancel, list, look up.
+
+A job row is written in the request that asks for the work, and its task is sent to the
+queue only once that request commits (``enqueue_after_commit``): a worker never looks for a
+job that is not there yet. Progress is written in a short transaction of its own, so the page
+watching the job sees it while the task's own work is still uncommitted.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from inkstone.auth.models import User
+from inkstone.auth.permissions import Scope, has_scope
+from inkstone.core.celery import enqueue_after_commit
+from inkstone.core.db import utcnow
+from inkstone.core.errors import Conflict, NotFound
+from inkstone.core.pagination import PageRequest
+from inkstone.extensions import db
+from inkstone.jobs.models import FINISHED, MESSAGE_MAX, Job, JobStatus, WorkerHeartbeat
+
+# A worker that has not said it is alive for this long is taken to be gone.
+HEARTBEAT_EVERY = timedelta(seconds=10)
+WORKER_GONE_AFTER = timedelta(seconds=45)
+
+
+def create_job(*, kind: str, owner: User | None, task: Any, params: dict[str, Any]) -> Job:
+    """Add a queued job and send ``task`` (called with the job's id) once the request commits."""
+    job = Job(kind=kind, owner_id=owner.id if owner else None, params=params)
+    db.session.add(job)
+    db.session.flush()
+    enqueue_after_commit(task, job.id)
+    return job
+
+
+def get_job(*, job_id: int, viewer: User) -> Job:
+    """Return a job its owner (or a ``jobs:manage`` holder) may see; ``NotFound`` otherwise."""
+    job = db.session.get(Job, job_id) if 0 < job_id < 2**63 else None
+    if job is None or not (job.owner_id == viewer.id or has_scope(viewer, Scope.JOBS_MANAGE)):
+        raise NotFound("job not found", field="id")
+    return job
+
+
+def list_jobs(*, viewer: User, page: PageRequest, everyone: bool = False) -> list[Job]:
+    """Return the viewer's jobs (everyone's with ``everyone`` and ``jobs:manage``), newest first."""
+    query = select(Job).order_by(Job.created_at.desc(), Job.id.desc())
+    if not (everyone and has_scope(viewer, Scope.JOBS_MANAGE)):
+        query = query.where(Job.owner_id == viewer.id)
+    return list(db.session.scalars(query.limit(page.limit).offset(page.offset)))
+
+
+def cancel_job(*, job: Job) -> Job:
+    """Cancel a queued or running job (``Conflict`` once it has finished)."""
+    if job.is_finished:
+        raise Conflict(f"the job has already {job.status}", field="status")
+    job.status = JobStatus.CANCELLED.value
+    job.finished_at = utcnow()
+    job.message = "Cancelled"
+    db.session.flush()
+    return job
+
+
+def _own_transaction() -> Session:
+    """Return a session on a connection of its own: what it commits is seen at once.
+
+    (Under the test harness ``get_bind`` is the test's connection, so this joins its
+    rolled-back transaction instead.)
+    """
+    return Session(bind=db.session.get_bind())
+
+
+def _write(job_id: int, **values: Any) -> None:
+    """Write job fields in a transaction of their own (seen at once by other requests)."""
+    with _own_transaction() as session, session.begin():
+        session.execute(update(Job).where(Job.id == job_id).values(**values))
+
+
+def start_job(*, job_id: int) -> Job | None:
+    """Mark a job running (another attempt counts); ``None`` if it is gone or finished."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.status in FINISHED:
+        return None
+    job.attempts += 1
+    _write(job_id, status=JobStatus.RUNNING.value, started_at=utcnow(), attempts=job.attempts)
+    db.session.refresh(job)
+    return job
+
+
+def report_progress(*, job: Job, percent: int, message: str = "") -> bool:
+    """Publish progress (0 to 100 percent); return ``False`` if the job was cancelled meanwhile."""
+    percent = max(0, min(100, int(percent)))
+    _write(job.id, progress=percent, message=message[:MESSAGE_MAX])
+    status = db.session.scalar(select(Job.status).where(Job.id == job.id))
+    return status != JobStatus.CANCELLED
+
+
+def finish_job(
+    *,
+    job: Job,
+    summary: dict[str, Any] | None = None,
+    path: str | None = None,
+    filename: str | None = None,
+    size: int | None = None,
+) -> Job:
+    """Mark a job succeeded with its summary and file (the task commits it)."""
+    job.status = JobStatus.SUCCEEDED.value
+    job.progress = 100
+    job.finished_at = utcnow()
+    job.summary = summary
+    job.result_path, job.result_filename, job.result_size = path, filename, size
+    db.session.flush()
+    return job
+
+
+def fail_job(*, job_id: int, error: str) -> None:
+    """Mark a job failed with a reason (in its own transaction: the task's was rolled back)."""
+    _write(
+        job_id,
+        status=JobStatus.FAILED.value,
+        error=error[:2000],
+        finished_at=utcnow(),
+        message="Failed",
+    )
+
+
+def beat(*, hostname: str) -> None:
+    """Record that the worker ``hostname`` is alive now."""
+    with _own_transaction() as session, session.begin():
+        changed = session.execute(
+            update(WorkerHeartbeat)
+            .where(WorkerHeartbeat.hostname == hostname)
+            .values(seen_at=utcnow())
+        )
+        if not getattr(changed, "rowcount", 0):
+            session.add(WorkerHeartbeat(hostname=hostname, seen_at=utcnow()))
+
+
+def worker_alive() -> bool:
+    """Tell whether any worker has said it is alive lately."""
+    newest = db.session.scalar(
+        select(WorkerHeartbeat.seen_at).order_by(WorkerHeartbeat.seen_at.desc()).limit(1)
+    )
+    return newest is not None and utcnow() - newest <= WORKER_GONE_AFTER
