@@ -38,6 +38,7 @@ APP_TABLES = {
     "audit_events",
     "jobs",
     "worker_heartbeats",
+    "uploads",
 }
 ROUNDTRIP_SCHEMA = "migration_roundtrip"
 

@@ -162,10 +162,29 @@ def register_blueprints(app: APIFlask) -> None:
     from inkstone.extensions import csrf
     from inkstone.guestbook.api import bp as guestbook_api
     from inkstone.guestbook.views import bp as guestbook_bp
+    from inkstone.jobs.api import bp as jobs_api
+    from inkstone.jobs.export_api import bp as export_api
+    from inkstone.jobs.export_views import bp as exports_bp
+    from inkstone.jobs.import_api import bp as import_api
+    from inkstone.jobs.views import bp as jobs_bp
+    from inkstone.media.api import bp as media_api
+    from inkstone.media.views import bp as media_bp
     from inkstone.profiles.api import bp as profiles_api
     from inkstone.web.views import bp as web_bp
 
-    for site_bp in (web_bp, auth_bp, account_bp, recovery_bp, articles_bp, guestbook_bp, feeds_bp):
+    site = (
+        web_bp,
+        auth_bp,
+        account_bp,
+        recovery_bp,
+        articles_bp,
+        guestbook_bp,
+        feeds_bp,
+        jobs_bp,
+        exports_bp,
+        media_bp,
+    )
+    for site_bp in site:
         app.register_blueprint(site_bp)
     app.register_blueprint(openapi_bp, url_prefix=API_PREFIX)
     app.spec_processor(finish_spec)
@@ -177,6 +196,10 @@ def register_blueprints(app: APIFlask) -> None:
         profiles_api,
         articles_api,
         guestbook_api,
+        jobs_api,
+        export_api,
+        import_api,
+        media_api,
     )
     for api_bp in (openapi_bp, *apis):
         csrf.exempt(api_bp)

@@ -6,6 +6,7 @@ prefix so they never shadow the suite's own ``app``/``client``/``db`` fixtures.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -24,7 +25,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from inkstone import create_app
 from inkstone.auth.models import User
 from inkstone.auth.sessions import start_session
+from inkstone.core.db import utcnow
 from inkstone.extensions import db
+from inkstone.jobs.models import Job, JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "migrations"
@@ -75,12 +78,16 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[APIFlask]
             "ENV": "testing",
             "DATABASE_URL": url,
             "RATELIMIT_ENABLED": False,
+            # Tasks (mail, jobs) run in the request, as in the rest of the suite: no broker.
+            "CELERY_TASK_ALWAYS_EAGER": True,
             "LOG_REQUESTS": False,
             "INSTANCE_PATH": str(tmp / "instance"),
             # Embedded backends whatever the environment says (CI exports service URLs).
             "REDIS_URL": "",
             "RATELIMIT_STORAGE_URI": "memory://",
             "LOG_LEVEL": "WARNING",
+            # A job's event stream that waits on a job ends quickly (real ones last a minute).
+            "JOB_EVENTS_MAX_SECONDS": 1,
         }
     )
     with app.app_context():
@@ -108,6 +115,8 @@ class ContractClient(FlaskClient):
     data: ContractData | None = None
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Read the whole answer and close it, as a server does (a job's file is an open file).
+        kwargs.setdefault("buffered", True)
         response = super().open(*args, **kwargs)
         request = response.request
         renewed = response.status_code == 200 and (request.method, request.path) in NEW_TOKEN
@@ -149,6 +158,8 @@ class ContractData:
     slug: str = ""
     comment_id: int = 0
     message_id: int = 0
+    job_id: int = 0
+    upload_id: int = 0
 
     generation: int = 0
 
@@ -215,6 +226,50 @@ class ContractData:
             record = start_session(user=user, remember=False)
             db.session.commit()
             return record.id
+
+    def ensure_job(self) -> int:
+        """Return the id of a succeeded job of the user's, with a file to download."""
+        if self.job_id:
+            found = self.client.get(f"/api/v1/jobs/{self.job_id}", headers=self.headers)
+            if found.status_code == 200:
+                return self.job_id
+        app = self.client.application
+        result = Path(app.instance_path) / "jobs" / "contract-export.csv"
+        result.parent.mkdir(parents=True, exist_ok=True)
+        result.write_text("title\r\nContract sample\r\n")
+        with app.app_context():
+            owner = db.session.scalar(sa.select(User).where(User.username == self.username))
+            assert owner is not None
+            job = Job(
+                kind="export",
+                owner_id=owner.id,
+                status=JobStatus.SUCCEEDED.value,
+                progress=100,
+                finished_at=utcnow(),
+                result_path=str(result),
+                result_filename="export.csv",
+                result_size=result.stat().st_size,
+            )
+            db.session.add(job)
+            db.session.commit()
+            self.job_id = job.id
+        return self.job_id
+
+    def ensure_upload(self) -> int:
+        """Return the id of an upload of the user's (a small text file), uploading it if gone."""
+        if self.upload_id:
+            found = self.client.get(f"/api/v1/uploads/{self.upload_id}", headers=self.headers)
+            if found.status_code == 200:
+                return self.upload_id
+        response = self.client.post(
+            "/api/v1/uploads",
+            data={"file": (io.BytesIO(b"Contract sample notes\n"), "notes.txt", "text/plain")},
+            headers=self.headers,
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 201, response.data
+        self.upload_id = int(response.get_json()["upload"]["id"])
+        return self.upload_id
 
     def ensure_message(self) -> int:
         """Return the id of a guestbook message, signing the guestbook if a test deleted it."""

@@ -42,6 +42,8 @@ def _url(path: str, data: ContractData, **override: str) -> str:
         "comment_id": str(data.ensure_comment()),
         "message_id": str(data.ensure_message()),
         "session_id": str(data.ensure_session()),
+        "job_id": str(data.ensure_job()),
+        "upload_id": str(data.ensure_upload()),
         **override,
     }
     return API_PREFIX + _PARAM.sub(lambda m: values[m.group(1)], path)

@@ -145,6 +145,8 @@ def _sample_path(path: str, data: ContractData) -> str:
         "comment_id": str(data.ensure_comment()),
         "message_id": str(data.ensure_message()),
         "session_id": str(data.ensure_session()),
+        "job_id": str(data.ensure_job()),
+        "upload_id": str(data.ensure_upload()),
     }
     return API_PREFIX + _PARAM.sub(lambda m: values[m.group(0)[1:-1]], path)
 

@@ -72,6 +72,10 @@ def _aim(case: Any, data: ContractData) -> None:
         params["username"] = data.other_username
     if "session_id" in params and isinstance(params["session_id"], int):
         params["session_id"] = data.ensure_session()
+    if "job_id" in params and isinstance(params["job_id"], int):
+        params["job_id"] = data.ensure_job()
+    if "upload_id" in params and isinstance(params["upload_id"], int):
+        params["upload_id"] = data.ensure_upload()
 
 
 def _coin(case: Any) -> bool:
@@ -92,8 +96,9 @@ def test_api_conforms_to_its_spec(
     case: Any, contract_app: APIFlask, contract_data: ContractData
 ) -> None:
     _aim(case, contract_data)
+    # buffered: read the whole answer and close it, as a server does (a file it sends, too)
     response = case.call_and_validate(
-        app=contract_app, headers=contract_data.headers, checks=CHECKS
+        app=contract_app, headers=contract_data.headers, checks=CHECKS, buffered=True
     )
     _keep_new_token(response, contract_data)
 

@@ -246,7 +246,7 @@ def test_mail_goes_to_a_worker_task_and_arrives_whole(app, mailbox, monkeypatch)
 def test_without_a_worker_the_request_sends_the_mail_itself(app, mailbox, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_IN_WORKER", False)
     task = app.extensions["celery"].tasks["inkstone.send_mail"]
-    monkeypatch.setattr(task, "delay", lambda data: pytest.fail("no task expected"))
+    monkeypatch.setattr(task, "delay", lambda _data: pytest.fail("no task expected"))
     with app.app_context():
         queue_mail(_mail("direct@example.org"))
         db.session.commit()

@@ -45,7 +45,13 @@ def init_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         enable_utc=True,
-        include=["inkstone.core.tasks", "inkstone.jobs.heartbeat"],
+        include=[
+            "inkstone.core.tasks",
+            "inkstone.jobs.heartbeat",
+            "inkstone.jobs.exports",
+            "inkstone.jobs.imports",
+            "inkstone.media.tasks",
+        ],
         worker_hijack_root_logger=False,  # keep the app's structlog handler
     )
     celery_app.flask_app = app  # the worker's heartbeat thread needs an app context

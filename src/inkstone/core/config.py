@@ -83,6 +83,18 @@ class Settings:
     # How long one Server-Sent Events stream of a job's progress stays open; the browser then
     # reconnects (a bound keeps a sync worker from being held by one watcher for ever).
     JOB_EVENTS_MAX_SECONDS: int = 60
+    # The largest file an import (POST /api/v1/imports) accepts; other bodies keep
+    # MAX_CONTENT_LENGTH.
+    IMPORT_MAX_BYTES: int = 20 * 1024 * 1024
+    # Uploads (media): the largest image and attachment, each user's total, and the most
+    # pixels an image may have (a small file can declare a huge, memory-eating image).
+    MAX_IMAGE_BYTES: int = 5 * 1024 * 1024
+    MAX_ATTACHMENT_BYTES: int = 20 * 1024 * 1024
+    UPLOAD_QUOTA_BYTES: int = 200 * 1024 * 1024
+    MAX_IMAGE_PIXELS: int = 40_000_000
+    # Scaled mode: the internal nginx location (e.g. /protected-media/) aliased to
+    # instance/uploads; /media/<name> then answers with X-Accel-Redirect and nginx sends it.
+    MEDIA_ACCEL_REDIRECT: str = ""
     SQL_ECHO: bool = False
     DEMO_PASSWORD: str = "inkstone-demo"
 

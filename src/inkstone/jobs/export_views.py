@@ -1,0 +1,34 @@
+"""The "Export my articles" button in settings: it starts an export job and shows its page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import _
+from flask_login import login_required
+
+from inkstone.auth.signin import web_user
+from inkstone.core.errors import Invalid
+from inkstone.extensions import db
+from inkstone.jobs import exports
+
+bp = Blueprint("exports", __name__)
+
+
+@bp.post("/settings/export")
+@login_required
+def export_mine() -> ResponseReturnValue:
+    """Start an export of your own articles in the chosen format, then show its job."""
+    user = web_user()
+    assert user is not None  # login_required
+    format = request.form.get("format", "csv")
+    if format not in exports.FORMATS:
+        flash(_("Choose CSV, Excel or PDF for the export."), "warning")
+        return redirect(url_for("auth.settings"), code=303)
+    try:
+        job = exports.start_export(owner=user, format=format, scope="mine")
+    except Invalid:
+        flash(_("Your articles hold too much text for one PDF: export CSV or Excel."), "warning")
+        return redirect(url_for("auth.settings"), code=303)
+    db.session.commit()
+    return redirect(url_for("jobs.job_page", job_id=job.id))

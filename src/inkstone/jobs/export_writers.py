@@ -1,0 +1,272 @@
+"""The files an export writes: CSV, XLSX and PDF writers, each fed rows page by page.
+
+The CSV is the format imports read back: UTF-8 with a BOM (Excel then reads Chinese text
+right), ``\\r\\n`` line ends, the columns of ``COLUMNS``, timestamps ISO 8601 UTC with ``Z``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Protocol
+from xml.sax.saxutils import escape
+
+COLUMNS = (
+    "slug",
+    "title",
+    "description",
+    "body",
+    "tags",
+    "published",
+    "created_at",
+    "updated_at",
+    "author",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One article as every format writes it."""
+
+    slug: str
+    title: str
+    description: str
+    body: str
+    tags: list[str]
+    published: bool
+    created_at: datetime
+    updated_at: datetime
+    author: str
+
+
+def iso_utc(value: datetime) -> str:
+    """Return ``value`` as ISO 8601 UTC with a ``Z`` (seconds precision)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ExportWriter(Protocol):
+    """Writes rows to a file as they come, then finishes it."""
+
+    def write(self, rows: list[ExportRow]) -> None:
+        """Append ``rows`` to the file."""
+
+    def close(self) -> None:
+        """Finish the file (and release it)."""
+
+    def abort(self) -> None:
+        """Release what the writer holds, without finishing the file (it is thrown away)."""
+
+
+class CsvWriter:
+    """The CSV that imports read back: UTF-8 with BOM, ``\\r\\n``, minimal quoting."""
+
+    def __init__(self, path: Path) -> None:
+        self._file: IO[str] = path.open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._file, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        self._csv.writerow(COLUMNS)
+
+    def write(self, rows: list[ExportRow]) -> None:
+        """Append ``rows`` to the file."""
+        self._csv.writerows(
+            (
+                row.slug,
+                row.title,
+                row.description,
+                row.body,
+                ", ".join(row.tags),
+                "true" if row.published else "false",
+                iso_utc(row.created_at),
+                iso_utc(row.updated_at),
+                row.author,
+            )
+            for row in rows
+        )
+
+    def close(self) -> None:
+        """Finish the file (and release it)."""
+        self._file.close()
+
+    def abort(self) -> None:
+        """Release the file (it is thrown away)."""
+        self._file.close()
+
+
+# Excel refuses control characters in cells and text longer than this in one cell.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XLSX_CELL_MAX = 32_767
+_XLSX_WIDTHS = (30, 40, 40, 60, 24, 10, 20, 20, 16)
+
+
+def _cell_text(value: str) -> str:
+    return _XLSX_ILLEGAL.sub("", value)[:XLSX_CELL_MAX]
+
+
+def _naive_utc(value: datetime) -> datetime:
+    # Excel has no time zones: the sheet holds UTC, as its header says.
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+class XlsxWriter:
+    """An openpyxl write-only workbook: rows go to a temporary file as they are appended."""
+
+    def __init__(self, path: Path) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        self._path = path
+        self._book = Workbook(write_only=True)
+        self._sheet = self._book.create_sheet("Articles")
+        for index, width in enumerate(_XLSX_WIDTHS, start=1):
+            self._sheet.column_dimensions[get_column_letter(index)].width = width
+        bold = Font(bold=True)
+        header = []
+        for name in COLUMNS:  # the CSV's columns; the times are UTC, as there
+            cell = WriteOnlyCell(self._sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        self._sheet.append(header)
+
+    def write(self, rows: list[ExportRow]) -> None:
+        """Append ``rows`` to the sheet."""
+        for row in rows:
+            self._sheet.append(
+                [
+                    _cell_text(row.slug),
+                    _cell_text(row.title),
+                    _cell_text(row.description),
+                    _cell_text(row.body),
+                    _cell_text(", ".join(row.tags)),
+                    row.published,
+                    _naive_utc(row.created_at),
+                    _naive_utc(row.updated_at),
+                    _cell_text(row.author),
+                ]
+            )
+
+    def close(self) -> None:
+        """Write the workbook out."""
+        self._book.save(str(self._path))
+
+    def abort(self) -> None:
+        """Release the sheet's temporary file (saving is what removes it)."""
+        with contextlib.suppress(Exception):
+            self._book.save(str(self._path))
+
+
+# reportlab's built-in Adobe CID font for Simplified Chinese: no font file is shipped or
+# embedded; PDF viewers supply its glyphs (Adobe's Asian font packs, or their substitutes).
+# It also covers Latin text, so one font serves every article.
+PDF_FONT = "STSong-Light"
+_PDF_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def _pdf_text(value: str) -> str:
+    """Return ``value`` as Paragraph markup that shows it literally (markup escaped)."""
+    return escape(_PDF_CONTROL.sub("", value)).replace("\n", "<br/>")
+
+
+class PdfWriter:
+    """A reportlab platypus document fed article by article (one section per article)."""
+
+    def __init__(self, path: Path) -> None:
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+        from reportlab.lib.units import mm
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+        from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+        if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+        base = getSampleStyleSheet()
+        styles = {
+            "title": ParagraphStyle("title", base["Heading2"], fontName=PDF_FONT),
+            "meta": ParagraphStyle("meta", base["Normal"], fontName=PDF_FONT, fontSize=8),
+            "lead": ParagraphStyle("lead", base["Italic"], fontName=PDF_FONT, spaceAfter=6),
+            "body": ParagraphStyle("body", base["Normal"], fontName=PDF_FONT, spaceAfter=6),
+        }
+        self._styles = styles
+        # CJK lines break between any two characters; other text between words.
+        self._cjk_styles = {
+            name: ParagraphStyle(f"{name}-cjk", style, wordWrap="CJK")
+            for name, style in styles.items()
+        }
+        doc = BaseDocTemplate(
+            str(path),
+            pagesize=A4,
+            leftMargin=20 * mm,
+            rightMargin=20 * mm,
+            title="Inkstone articles",
+            author="Inkstone",
+        )
+        frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="normal")
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=A4)])
+        # platypus's build() wants the whole story at once; these are the steps it takes,
+        # taken one article at a time so the story never holds more than one.
+        doc._startBuild()
+        doc.canv._doctemplate = doc
+        self._doc = doc
+        self._empty = True
+
+    def _paragraph(self, text: str, style: str) -> Any:
+        from reportlab.platypus import Paragraph
+
+        styles = self._cjk_styles if _CJK.search(text) else self._styles
+        return Paragraph(_pdf_text(text), styles[style])
+
+    def _story(self, row: ExportRow) -> list[Any]:
+        from reportlab.platypus import Spacer
+
+        meta = iso_utc(row.created_at)[:10] + " · " + row.author
+        if row.tags:
+            meta += " · " + ", ".join(row.tags)
+        if not row.published:
+            meta += " · draft"
+        story = [self._paragraph(row.title, "title"), self._paragraph(meta, "meta")]
+        if row.description:
+            story.append(self._paragraph(row.description, "lead"))
+        for part in re.split(r"\n\s*\n", row.body.strip()):
+            if part.strip():
+                story.append(self._paragraph(part.strip(), "body"))
+        story.append(Spacer(1, 12))
+        return story
+
+    def write(self, rows: list[ExportRow]) -> None:
+        """Lay out ``rows``, one section each."""
+        for row in rows:
+            self._empty = False
+            self._lay_out(self._story(row))
+
+    def _lay_out(self, story: list[Any]) -> None:
+        while story:
+            self._doc.clean_hanging()
+            self._doc.handle_flowable(story)
+
+    def close(self) -> None:
+        """Finish the last page and write the document."""
+        if self._empty:  # a PDF needs a page: say why it is empty
+            self._lay_out([self._paragraph("No articles.", "body")])
+        self._doc.clean_hanging()
+        del self._doc.canv._doctemplate
+        self._doc._endBuild()
+
+    def abort(self) -> None:
+        """Drop the document: reportlab writes nothing before ``close``."""
+
+
+WRITERS: dict[str, type[CsvWriter] | type[XlsxWriter] | type[PdfWriter]] = {
+    "csv": CsvWriter,
+    "xlsx": XlsxWriter,
+    "pdf": PdfWriter,
+}

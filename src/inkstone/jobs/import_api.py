@@ -1,0 +1,87 @@
+"""Imports endpoint: upload a CSV export or a zip of Markdown files; a job imports it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+from apiflask import APIBlueprint, abort
+from flask import current_app, request
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from inkstone.auth.tokens import signed_in_user, token_required
+from inkstone.core.errors import Invalid
+from inkstone.extensions import db
+from inkstone.jobs import imports, services
+from inkstone.jobs.import_schemas import ImportIn
+from inkstone.jobs.schemas import JobOut, job_fields
+
+bp = APIBlueprint("import_api", __name__, tag="Imports")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _too_large(limit: int) -> None:
+    message = f"the file is larger than the limit of {limit} bytes"
+    abort(413, message=message, extra_data={"errors": {"file": [message]}})
+
+
+def upload_limit(view: F) -> F:
+    """Allow multipart uploads up to ``IMPORT_MAX_BYTES`` (413 above); other bodies keep theirs."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.mimetype == "multipart/form-data":
+            limit = int(current_app.config["IMPORT_MAX_BYTES"])
+            if (request.content_length or 0) > limit:
+                _too_large(limit)
+            request.max_content_length = limit
+            try:
+                request.files  # noqa: B018  # parse now, so an over-long stream is caught here
+            except RequestEntityTooLarge:
+                _too_large(limit)
+        elif (request.content_length or 0) > (request.max_content_length or 0) > 0:
+            # Not an upload (the file will be missing), yet too large as on every route.
+            raise RequestEntityTooLarge()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@bp.post("/imports")
+@token_required
+@upload_limit
+@bp.input(ImportIn, location="files", arg_name="form")
+@bp.output(JobOut, status_code=202)
+@bp.doc(responses=[401, 413, 422], operation_id="CreateImport")
+def create_import(form: dict[str, Any]) -> dict[str, Any]:
+    """Import articles from a file
+
+    Upload (multipart, field `file`) a CSV in the export's format or a zip of Markdown files
+    with YAML front matter; a job imports them as you, and its summary reports how many were
+    created, skipped (already there: same title and body) and failed, with each failure's line
+    or file name and reason. The file is recognised by its content, not its name.
+    """
+    upload: FileStorage = form["file"]
+    data = upload.stream.read()
+    fmt = imports.sniff_format(data)
+    if fmt is None:
+        raise Invalid(
+            "the file is neither a CSV in the export's format nor a zip archive", field="file"
+        )
+    job = services.create_job(
+        kind=f"import.{fmt}", owner=signed_in_user(), task=imports.import_articles, params={}
+    )
+    folder = Path(current_app.instance_path) / "jobs" / str(job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"upload.{fmt}"
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
+    job.params = {"upload": str(path), "format": fmt}
+    db.session.commit()
+    db.session.refresh(job)  # a task run at once (no queue in between) has moved it on
+    return {"job": job_fields(job)}

@@ -1,0 +1,1 @@
+"""Uploads: validated images and attachments, stored by content, served with safe headers."""

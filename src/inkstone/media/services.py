@@ -1,0 +1,182 @@
+"""Uploads: accept a file (checked by content, sized, within quota), find, delete, thumbnail."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from inkstone.auth.models import User
+from inkstone.core.celery import enqueue_after_commit
+from inkstone.core.errors import DomainError, Invalid, NotFound
+from inkstone.extensions import db
+from inkstone.media import images
+from inkstone.media.models import FILENAME_MAX, Upload, UploadKind
+from inkstone.media.storage import CONTENT_TYPES, Storage, extension_of
+
+MB = 1024 * 1024
+
+
+class TooLarge(DomainError):
+    """The file is larger than its kind may be."""
+
+    status_code = 413
+    default_field = "file"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a file and a user's uploads may be, and how many pixels an image may have."""
+
+    image_bytes: int
+    attachment_bytes: int
+    quota_bytes: int
+    max_pixels: int
+
+    @property
+    def request_bytes(self) -> int:
+        """Return the largest body worth reading (the largest file, plus the form around it)."""
+        return max(self.image_bytes, self.attachment_bytes) + 64 * 1024
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:.1f} MB"
+
+
+def clean_filename(name: str | None) -> str:
+    """Return a display name: no folders, no control characters, at most 255 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    return base[-FILENAME_MAX:] if len(base) > FILENAME_MAX else base
+
+
+def _claims_image(filename: str, content_type: str | None) -> bool:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    named = extension in {"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico"}
+    return named or (content_type or "").lower().startswith("image/")
+
+
+def used_bytes(*, owner: User) -> int:
+    """Return how many bytes ``owner``'s uploads take (each counted, shared content or not)."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Upload.size), 0)).where(Upload.owner_id == owner.id)
+    )
+    return int(total or 0)
+
+
+def create_upload(
+    *,
+    owner: User,
+    data: bytes,
+    filename: str | None,
+    content_type: str | None,
+    limits: Limits,
+    storage: Storage,
+) -> Upload:
+    """Check ``data`` by its content, store it once per content, and record the upload."""
+    name = clean_filename(filename)
+    if not data:
+        raise Invalid("is empty", field="file")
+    if len(data) > limits.attachment_bytes and len(data) > limits.image_bytes:
+        limit = max(limits.attachment_bytes, limits.image_bytes)
+        raise TooLarge(f"is larger than the limit of {_megabytes(limit)}")
+    if images.looks_like_image(data) and len(data) > limits.image_bytes:
+        raise TooLarge(f"is an image larger than the limit of {_megabytes(limits.image_bytes)}")
+    clean = images.clean_file(
+        data, max_pixels=limits.max_pixels, claims_image=_claims_image(name, content_type)
+    )
+    if not clean.is_image and len(clean.data) > limits.attachment_bytes:
+        most = _megabytes(limits.attachment_bytes)
+        raise TooLarge(f"is an attachment larger than the limit of {most}")
+    used = used_bytes(owner=owner)
+    if used + len(clean.data) > limits.quota_bytes:
+        raise Invalid(
+            f"would take your uploads over your quota of {_megabytes(limits.quota_bytes)} "
+            f"(you use {_megabytes(used)}); delete some uploads first",
+            field="file",
+        )
+    digest = hashlib.sha256(clean.data).hexdigest()
+    blob = f"{digest}.{clean.extension}"
+    storage.save(blob, clean.data)
+    upload = Upload(
+        owner_id=owner.id,
+        kind=(UploadKind.IMAGE if clean.is_image else UploadKind.ATTACHMENT).value,
+        content_type=CONTENT_TYPES[clean.extension].split(";")[0],
+        size=len(clean.data),
+        sha256=digest,
+        blob_name=blob,
+        filename=name,
+        width=clean.width,
+        height=clean.height,
+        thumbnails=_existing_thumbnails(digest),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    if upload.kind == UploadKind.IMAGE and not upload.thumbnails:
+        from inkstone.media.tasks import make_thumbnails
+
+        enqueue_after_commit(make_thumbnails, upload.id)
+    return upload
+
+
+def _existing_thumbnails(digest: str) -> dict[str, str]:
+    """Return the thumbnails another upload of the same content has already (or ``{}``)."""
+    for thumbnails in db.session.scalars(select(Upload.thumbnails).where(Upload.sha256 == digest)):
+        if thumbnails:
+            return dict(thumbnails)
+    return {}
+
+
+def get_upload(*, upload_id: int, viewer: User) -> Upload:
+    """Return the upload ``upload_id`` if ``viewer`` owns it; ``NotFound`` otherwise."""
+    upload = db.session.get(Upload, upload_id)
+    if upload is None or upload.owner_id != viewer.id:
+        raise NotFound("upload not found", field="upload")
+    return upload
+
+
+def delete_upload(*, upload: Upload) -> list[str]:
+    """Delete ``upload``; return its blobs, to purge once the deletion is committed."""
+    names = [upload.blob_name, *upload.thumbnails.values()]
+    db.session.delete(upload)
+    db.session.flush()
+    return sorted(set(names))
+
+
+def purge_unused(*, names: Iterable[str], storage: Storage) -> list[str]:
+    """Delete the blobs in ``names`` that no upload uses any more; return the ones deleted."""
+    gone = []
+    for name in names:
+        digest = name.split(".", 1)[0].split("-", 1)[0]
+        in_use = db.session.scalar(select(Upload.id).where(Upload.sha256 == digest).limit(1))
+        if in_use is None:
+            storage.delete(name)
+            gone.append(name)
+    return gone
+
+
+def fill_thumbnails(*, upload: Upload, storage: Storage) -> dict[str, str]:
+    """Make the missing thumbnails of ``upload`` (never larger than the image) and record them."""
+    if upload.kind != UploadKind.IMAGE:
+        return {}
+    with storage.open(upload.blob_name) as source:
+        data = source.read()
+    extension = extension_of(upload.blob_name)
+    made = dict(upload.thumbnails)
+    for size in images.THUMBNAIL_SIZES:
+        key = str(size)
+        if key in made and storage.exists(made[key]):
+            continue
+        small = images.make_thumbnail(data, size=size)
+        if small is None:  # already this small: the image is its own thumbnail
+            made[key] = upload.blob_name
+            continue
+        name = f"{upload.sha256}-{size}.{extension}"
+        storage.save(name, small[0])
+        made[key] = name
+    upload.thumbnails = made
+    db.session.flush()
+    return made

@@ -1,0 +1,29 @@
+"""Thumbnail making, after the upload's request has committed."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from sqlalchemy.exc import OperationalError
+
+from inkstone.extensions import db
+from inkstone.media import services
+from inkstone.media.models import Upload
+from inkstone.media.storage import get_storage
+
+
+@shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
+    name="inkstone.media.make_thumbnails",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=3,
+)
+def make_thumbnails(upload_id: int) -> None:
+    """Make the 96, 400 and 1200 pixel thumbnails of an image upload (idempotent)."""
+    upload = db.session.get(Upload, upload_id)
+    if upload is None:  # deleted before the worker got to it
+        return
+    try:
+        services.fill_thumbnails(upload=upload, storage=get_storage())
+    except FileNotFoundError:  # its blob went with a deletion meanwhile
+        return

@@ -1,0 +1,401 @@
+"""Exports: CSV, XLSX and PDF files of your articles (or everyone's), made by a job."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zlib
+from base64 import a85decode
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import insert
+
+from inkstone.articles.models import Article
+from inkstone.auth.models import RoleName
+from inkstone.core.db import utcnow
+from inkstone.extensions import db as _db
+from inkstone.jobs import export_writers, exports, services
+from inkstone.jobs.models import Job, JobStatus
+from inkstone.jobs.runner import run_job
+from tests.conftest import csrf_token
+
+HEADER = "slug,title,description,body,tags,published,created_at,updated_at,author"
+CHINESE_TITLE = "春眠不觉晓"
+CHINESE_BODY = "处处闻啼鸟。\n\n夜来风雨声，花落知多少。"
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+@pytest.fixture
+def author(make_user):
+    return make_user(username="writer")
+
+
+@pytest.fixture
+def other(make_user):
+    return make_user(username="neighbour")
+
+
+def _export(client, headers, format: str = "csv", scope: str = "mine") -> Any:
+    body = {"export": {"format": format, "scope": scope}}
+    return client.post("/api/v1/exports", json=body, headers=headers)
+
+
+def _finished(app, response) -> Job:
+    """Return the job a 202 answered (its task ran eagerly when the request committed)."""
+    assert response.status_code == 202, response.json
+    with app.app_context():
+        job = _db.session.get(Job, int(response.json["job"]["id"]))
+        assert job is not None
+        _db.session.expunge(job)
+    return job
+
+
+def _file(app, job: Job) -> Path:
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result_path is not None
+    return Path(app.instance_path) / "jobs" / job.result_path
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def test_a_csv_export_is_excel_ready_and_chinese_text_round_trips(
+    app, client, author, auth_headers, make_article
+):
+    make_article(author, title=CHINESE_TITLE, body=CHINESE_BODY, tag_list=["诗", "Tang"])
+    make_article(author, title='A draft, with "quotes"', published=False)
+
+    response = _export(client, auth_headers(author))
+    assert response.json["job"]["kind"] == "export.csv"
+    job = _finished(app, response)
+    path = _file(app, job)
+
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf" + HEADER.encode() + b"\r\n")
+    assert path.name == f"inkstone-articles-{utcnow():%Y-%m-%d}.csv"
+    assert job.result_filename == path.name
+    assert job.result_size == len(data)
+    assert not list(path.parent.glob("*.part"))
+    rows = {row["title"]: row for row in _csv_rows(data)}
+    assert set(rows) == {CHINESE_TITLE, 'A draft, with "quotes"'}
+    poem = rows[CHINESE_TITLE]
+    assert poem["body"] == CHINESE_BODY.replace("\n", "\r\n") or poem["body"] == CHINESE_BODY
+    assert poem["tags"] in ("Tang, 诗", "诗, Tang")
+    assert poem["published"] == "true"
+    assert rows['A draft, with "quotes"']["published"] == "false"
+    assert poem["author"] == "writer"
+    assert ISO_Z.match(poem["created_at"])
+    assert ISO_Z.match(poem["updated_at"])
+
+
+def test_the_finished_job_offers_its_file_to_its_owner(
+    app, client, author, auth_headers, make_article
+):
+    make_article(author, title=CHINESE_TITLE)
+    job = _finished(app, _export(client, auth_headers(author)))
+
+    shown = client.get(f"/api/v1/jobs/{job.id}", headers=auth_headers(author)).json["job"]
+    assert shown["status"] == "succeeded"
+    assert shown["progress"] == 100
+    download = client.get(shown["result"]["url"], headers=auth_headers(author))
+    assert download.status_code == 200
+    assert CHINESE_TITLE in download.get_data().decode("utf-8-sig")
+    download.close()
+
+
+def test_mine_never_holds_other_peoples_articles_or_drafts(
+    app, client, author, other, auth_headers, make_article
+):
+    make_article(author, title="Mine, published")
+    make_article(author, title="Mine, a draft", published=False)
+    make_article(other, title="Theirs, published")
+    make_article(other, title="Theirs, a draft", published=False)
+
+    job = _finished(app, _export(client, auth_headers(author)))
+    titles = {row["title"] for row in _csv_rows(_file(app, job).read_bytes())}
+    assert titles == {"Mine, published", "Mine, a draft"}
+
+
+def test_all_needs_moderation_rights_and_then_has_only_published_articles(
+    app, client, author, other, make_user, auth_headers, make_article
+):
+    make_article(author, title="Published one")
+    make_article(other, title="Someone's draft", published=False)
+
+    refused = _export(client, auth_headers(author), scope="all")
+    assert refused.status_code == 403
+    assert "scope" in refused.json["errors"]
+
+    moderator = make_user(username="moderator", role=RoleName.MODERATOR)
+    job = _finished(app, _export(client, auth_headers(moderator), scope="all"))
+    titles = {row["title"] for row in _csv_rows(_file(app, job).read_bytes())}
+    assert "Published one" in titles
+    assert "Someone's draft" not in titles
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"export": {"format": "docx"}},
+        {"export": {"format": "csv", "scope": "everyone"}},
+        {"export": {}},
+        {"export": "csv"},
+        {},
+    ],
+)
+def test_a_bad_request_is_refused_with_its_reason(client, author, auth_headers, body):
+    response = client.post("/api/v1/exports", json=body, headers=auth_headers(author))
+    assert response.status_code == 422
+    assert response.json["errors"]
+
+
+def test_exports_need_a_token(client):
+    response = client.post("/api/v1/exports", json={"export": {"format": "csv"}})
+    assert response.status_code == 401
+
+
+# --------------------------------------------------------------------------- XLSX and PDF
+
+
+def test_an_xlsx_export_opens_in_openpyxl_with_every_row(
+    app, client, author, auth_headers, make_article
+):
+    make_article(author, title=CHINESE_TITLE, tag_list=["诗"])
+    make_article(author, title="Second", published=False)
+
+    response = _export(client, auth_headers(author), format="xlsx")
+    assert response.json["job"]["kind"] == "export.xlsx"
+    path = _file(app, _finished(app, response))
+    assert path.suffix == ".xlsx"
+
+    sheet = load_workbook(path, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("slug", "title")
+    assert len(rows) == 3
+    by_title = {row[1]: row for row in rows[1:]}
+    assert by_title[CHINESE_TITLE][4] == "诗"
+    assert by_title[CHINESE_TITLE][5] is True
+    assert by_title["Second"][5] is False
+    assert abs(by_title["Second"][6] - utcnow().replace(tzinfo=None)) < timedelta(minutes=5)
+
+
+_PDF_STRING = re.compile(rb"\(((?:\\.|[^\\()])*)\)\s*Tj")
+_PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _unescape(literal: bytes) -> bytes:
+    def one(match: re.Match[bytes]) -> bytes:
+        escaped = match.group(1)
+        if escaped[:1].isdigit():
+            return bytes([int(escaped, 8) & 0xFF])
+        return _PDF_ESCAPES.get(escaped, escaped)
+
+    return re.sub(rb"\\([0-7]{1,3}|.)", one, literal, flags=re.S)
+
+
+def _pdf_text(data: bytes) -> str:
+    """Return the text a PDF shows (reportlab: ASCII85 + Flate streams, UCS-2 CID strings)."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            content = zlib.decompress(a85decode(stream.strip(), adobe=True))
+        except (ValueError, zlib.error):
+            continue
+        for literal in _PDF_STRING.findall(content):
+            shown.append(_unescape(literal).decode("utf-16-be", errors="replace"))
+    return "".join(shown)
+
+
+def test_a_pdf_export_is_a_pdf_with_the_titles_in_it(
+    app, client, author, auth_headers, make_article
+):
+    make_article(
+        author,
+        title="Plain <b>title</b>",
+        body="First paragraph & more.\n\nSecond <script>x</script>",
+        tag_list=["pdf"],
+    )
+    make_article(author, title=CHINESE_TITLE, body=CHINESE_BODY)
+
+    response = _export(client, auth_headers(author), format="pdf")
+    assert response.json["job"]["kind"] == "export.pdf"
+    data = _file(app, _finished(app, response)).read_bytes()
+    assert data.startswith(b"%PDF")
+    assert b"STSong-Light" in data  # the CJK font the viewer supplies
+    text = _pdf_text(data)
+    assert "<b>title</b>" in text  # markup shown as written, not applied
+    assert "<script>x</script>" in text
+    assert CHINESE_TITLE in text
+    assert "writer" in text
+
+
+def test_an_empty_export_still_makes_a_file(app, client, author, auth_headers):
+    for format in exports.FORMATS:
+        job = _finished(app, _export(client, auth_headers(author), format=format))
+        assert _file(app, job).stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- large and cancelled
+
+
+def _bulk_articles(app, author_id: int, count: int) -> None:
+    now = utcnow()
+    rows = [
+        {
+            "id": 9_000_000 + n,
+            "slug": f"bulk-{n}",
+            "title": f"Bulk {n} 批量",
+            "description": "",
+            "body": "Body " * 20,
+            "author_id": author_id,
+            "tag_names": '["bulk"]',
+            "published": n % 2 == 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(count)
+    ]
+    with app.app_context():
+        _db.session.execute(insert(Article), rows)
+        _db.session.commit()
+
+
+def test_a_large_export_is_written_in_batches_with_progress(
+    app, client, author, auth_headers, monkeypatch
+):
+    _bulk_articles(app, author.id, 2_000)
+    reported: list[int] = []
+    real = services.report_progress
+
+    def spy(*, job: Job, percent: int, message: str = "") -> bool:
+        reported.append(percent)
+        return real(job=job, percent=percent, message=message)
+
+    monkeypatch.setattr(services, "report_progress", spy)
+    job = _finished(app, _export(client, auth_headers(author)))
+    rows = _csv_rows(_file(app, job).read_bytes())
+    assert len(rows) == 2_000
+    assert len({row["slug"] for row in rows}) == 2_000
+    assert reported == [24, 49, 74, 99]  # one report per batch of 500
+    assert job.summary == {"articles": 2_000, "format": "csv", "scope": "mine"}
+
+
+@pytest.mark.parametrize("format", exports.FORMATS)
+def test_a_cancelled_export_leaves_no_file(app, author, make_article, db, monkeypatch, format):
+    make_article(author, title="Never exported")
+    monkeypatch.setattr(services, "report_progress", lambda **_: False)
+    with app.app_context():
+        params = {"format": format, "scope": "mine"}
+        job = Job(kind=f"export.{format}", owner_id=author.id, params=params)
+        _db.session.add(job)
+        _db.session.commit()
+        run_job(job.id, _work)
+        _db.session.commit()
+        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        assert not any(folder.iterdir())
+        assert _db.session.get(Job, job.id).result_path is None
+
+
+def _work(job: Job) -> None:
+    exports.run_export(job)
+
+
+def test_a_failing_export_removes_its_part_file(app, author, make_article, db, monkeypatch):
+    make_article(author, title="Half written")
+
+    def broken(self: Any, rows: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export_writers.CsvWriter, "write", broken)
+    with app.app_context():
+        job = Job(kind="export.csv", owner_id=author.id, params={"format": "csv", "scope": "mine"})
+        _db.session.add(job)
+        _db.session.commit()
+        run_job(job.id, _work)
+        _db.session.commit()
+        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        assert not any(folder.iterdir())
+        failed = _db.session.get(Job, job.id, populate_existing=True)
+        assert failed.status == JobStatus.FAILED
+        assert "disk full" in failed.error
+
+
+# --------------------------------------------------------------------------- the settings button
+
+
+def test_the_settings_button_starts_an_export_and_shows_its_job(
+    app, client, author, sign_in, make_article
+):
+    make_article(author, title=CHINESE_TITLE)
+    sign_in(client, author)
+    page = client.get("/settings")
+    assert "Export my articles" in page.get_data(as_text=True)
+    token = csrf_token(client, "/settings")
+
+    response = client.post("/settings/export", data={"csrf_token": token, "format": "xlsx"})
+    assert response.status_code == 302
+    match = re.fullmatch(r"/jobs/(\d+)", response.headers["Location"])
+    assert match
+    with app.app_context():
+        job = _db.session.get(Job, int(match.group(1)))
+        assert job is not None
+        assert (job.kind, job.owner_id, job.status) == ("export.xlsx", author.id, "succeeded")
+        assert job.params["scope"] == "mine"
+
+
+def test_the_settings_button_needs_the_csrf_token(app, client, author, sign_in):
+    sign_in(client, author)
+    response = client.post("/settings/export", data={"format": "csv"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert _db.session.query(Job).count() == 0
+
+
+def test_the_settings_button_needs_a_signed_in_user(app, client):
+    token = csrf_token(client)
+    response = client.post("/settings/export", data={"csrf_token": token, "format": "csv"})
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    with app.app_context():
+        assert _db.session.query(Job).count() == 0
+
+
+def test_the_settings_button_refuses_an_unknown_format(app, client, author, sign_in):
+    sign_in(client, author)
+    token = csrf_token(client, "/settings")
+    response = client.post(
+        "/settings/export", data={"csrf_token": token, "format": "docx"}, follow_redirects=True
+    )
+    assert "Choose CSV, Excel or PDF" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.query(Job).count() == 0
+
+
+def test_a_pdf_of_too_much_text_is_refused_before_any_job(
+    app, client, author, auth_headers, make_article, sign_in, monkeypatch
+):
+    make_article(author, title="Long", body="x" * 500)
+    monkeypatch.setattr(exports, "PDF_MAX_CHARS", 100)
+
+    response = _export(client, auth_headers(author), format="pdf")
+    assert response.status_code == 422
+    assert "CSV or XLSX" in response.json["errors"]["format"][0]
+
+    sign_in(client, author)
+    token = csrf_token(client, "/settings")
+    page = client.post(
+        "/settings/export", data={"csrf_token": token, "format": "pdf"}, follow_redirects=True
+    )
+    assert "too much text for one PDF" in page.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.query(Job).count() == 0
+    assert _export(client, auth_headers(author), format="csv").status_code == 202
