@@ -32,20 +32,12 @@ from inkstone.auth.models import User
 from inkstone.core.errors import DomainError, validation_errors
 from inkstone.extensions import db
 from inkstone.jobs import services
+from inkstone.jobs.export_writers import COLUMNS
 from inkstone.jobs.models import Job
 from inkstone.jobs.runner import JobCancelled, job_task
 
-CSV_HEADER = [
-    "slug",
-    "title",
-    "description",
-    "body",
-    "tags",
-    "published",
-    "created_at",
-    "updated_at",
-    "author",
-]
+# The export writes these columns; an import reads exactly them back.
+CSV_HEADER = list(COLUMNS)
 FORMATS = ("csv", "zip")
 # Zip bombs: no member may unpack past MEMBER_MAX_BYTES, nor all of them past ZIP_MAX_BYTES.
 MEMBER_MAX_BYTES = 1024 * 1024
