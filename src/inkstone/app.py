@@ -168,6 +168,7 @@ def register_blueprints(app: APIFlask) -> None:
     from inkstone.jobs.import_api import bp as import_api
     from inkstone.jobs.views import bp as jobs_bp
     from inkstone.media.api import bp as media_api
+    from inkstone.media.site_views import bp as media_site_bp
     from inkstone.media.views import bp as media_bp
     from inkstone.profiles.api import bp as profiles_api
     from inkstone.web.views import bp as web_bp
@@ -183,6 +184,7 @@ def register_blueprints(app: APIFlask) -> None:
         jobs_bp,
         exports_bp,
         media_bp,
+        media_site_bp,
     )
     for site_bp in site:
         app.register_blueprint(site_bp)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -14,22 +10,10 @@ import pytest
 from inkstone import create_app
 from inkstone.core import tasks
 from inkstone.jobs.services import worker_alive
-from tests.conftest import MIGRATIONS_DIR, ROOT, app_config, require_service
+from tests.conftest import MIGRATIONS_DIR, app_config, require_service
+from tests.worker_helpers import CELERY, start_worker, stop, wait_until_ready
 
-CELERY = Path(sys.executable).with_name("celery")
-READY_TIMEOUT = 45  # seconds for the worker to boot
 RESULT_TIMEOUT = 60  # seconds for the task to come back
-# Settings the worker must not inherit from the caller: it uses the embedded SQLite broker.
-INHERITED = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "CELERY_TASK_ALWAYS_EAGER",
-    "INSTANCE_PATH",
-    "ENV",
-    "SECRET_KEY",
-)
 
 
 def test_ping_task_runs_eagerly_when_configured(app):
@@ -37,34 +21,6 @@ def test_ping_task_runs_eagerly_when_configured(app):
     assert celery_app.conf.task_always_eager is True
     task = celery_app.tasks[tasks.ping.name]  # registered when its module is imported
     assert task.delay().get(timeout=5) == "pong"
-
-
-def _worker_env(instance: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k.removeprefix("INKSTONE_") not in INHERITED and not k.startswith("FLASK_")
-    }
-    env.update(
-        INKSTONE_ENV="development",
-        INKSTONE_INSTANCE_PATH=str(instance),
-        INKSTONE_LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _wait_until_ready(worker: subprocess.Popen, log: Path) -> str | None:
-    """Return ``None`` once the worker is consuming, else why it is not."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        if "ready." in text:
-            return None
-        if worker.poll() is not None:
-            return f"exited with {worker.returncode}:\n{text[-3000:]}"
-        time.sleep(0.2)
-    return f"not ready after {READY_TIMEOUT}s:\n{log.read_text(errors='replace')[-3000:]}"
 
 
 def _heartbeat_seen(app) -> bool:
@@ -76,16 +32,6 @@ def _heartbeat_seen(app) -> bool:
                 return True
         time.sleep(0.3)
     return False
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        worker.terminate()  # warm shutdown
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
 
 
 @pytest.mark.slow
@@ -111,27 +57,9 @@ def test_a_real_worker_consumes_the_ping_task(tmp_path):
     # Queue the task before the worker starts: it must pick up work that is already waiting.
     result = celery_app.send_task("inkstone.ping", ignore_result=False)
     log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                "inkstone.wsgi:celery_app",
-                "worker",
-                "--pool=threads",
-                "--concurrency=1",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=_worker_env(instance),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    worker = start_worker(instance, log)
     try:
-        problem = _wait_until_ready(worker, log)
+        problem = wait_until_ready(worker, log)
         if problem is not None:
             require_service("a Celery worker", False, problem)
         assert result.get(timeout=RESULT_TIMEOUT) == "pong"
@@ -140,7 +68,7 @@ def test_a_real_worker_consumes_the_ping_task(tmp_path):
         assert f"inkstone.ping[{result.id}] succeeded" in output, output[-3000:]
         assert _heartbeat_seen(producer_app), log.read_text(errors="replace")[-3000:]
     finally:
-        _stop(worker)
+        stop(worker)
         celery_app.close()
         result.backend.ResultSession().get_bind().dispose()
     assert worker.returncode is not None

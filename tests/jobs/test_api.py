@@ -328,3 +328,29 @@ def test_a_result_path_outside_the_jobs_folder_is_never_served(
     assert response.status_code == 404
     assert b"s3cret" not in response.data
     assert b"root:" not in response.data
+
+
+def test_past_the_open_stream_limit_the_events_route_says_429_and_when_to_retry(
+    app, client, owner, auth_headers, make_job
+):
+    job = make_job(owner, JobStatus.RUNNING, progress=10)
+    with app.app_context():
+        slots = delivery._stream_slots()
+    limit = app.config["JOB_EVENTS_MAX_STREAMS"]
+    held = [slots.acquire(blocking=False) for _ in range(limit)]
+    try:
+        assert all(held)
+        response = client.get(f"/api/v1/jobs/{job.id}/events", headers=auth_headers(owner))
+        assert response.status_code == 429
+        assert response.headers["Retry-After"] == "2"
+        assert "read the job instead" in response.json["errors"]["body"][0]
+    finally:
+        for _ in held:
+            slots.release()
+    # A stream that ends gives its slot back: the next watcher gets one.
+    make_job(owner, JobStatus.SUCCEEDED)
+    done = make_job(owner, JobStatus.SUCCEEDED)
+    for _ in range(limit + 1):
+        streamed = client.get(f"/api/v1/jobs/{done.id}/events", headers=auth_headers(owner))
+        assert streamed.status_code == 200
+        assert "event: end" in streamed.get_data(as_text=True)

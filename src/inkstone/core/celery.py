@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -50,9 +52,19 @@ def init_celery(app: Flask) -> Celery:
             "inkstone.jobs.heartbeat",
             "inkstone.jobs.exports",
             "inkstone.jobs.imports",
+            "inkstone.jobs.retention",
             "inkstone.media.tasks",
         ],
         worker_hijack_root_logger=False,  # keep the app's structlog handler
+        # Periodic tasks: `celery worker -B` (Procfile, embedded mode) runs the beat; with
+        # several workers (scaled mode) exactly one process must run it (`celery beat`).
+        beat_schedule={
+            "purge-job-results": {
+                "task": "inkstone.jobs.purge_results",
+                "schedule": crontab(hour=3, minute=17),  # daily
+            }
+        },
+        beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
     )
     celery_app.flask_app = app  # the worker's heartbeat thread needs an app context
     # Define the tasks in the web process too, so requests can send them by name.

@@ -83,6 +83,12 @@ class Settings:
     # How long one Server-Sent Events stream of a job's progress stays open; the browser then
     # reconnects (a bound keeps a sync worker from being held by one watcher for ever).
     JOB_EVENTS_MAX_SECONDS: int = 60
+    # How many progress streams one web process keeps open at once (each holds a thread;
+    # gunicorn runs 2 per process): past it, pages poll instead.
+    JOB_EVENTS_MAX_STREAMS: int = 1
+    # Job result files (exports, uploaded imports) are deleted this many days after the job
+    # finished (jobs.retention.purge_results, daily by celery beat).
+    JOB_RESULT_RETENTION_DAYS: int = 7
     # The largest file an import (POST /api/v1/imports) accepts; other bodies keep
     # MAX_CONTENT_LENGTH.
     IMPORT_MAX_BYTES: int = 20 * 1024 * 1024

@@ -102,12 +102,14 @@ def cancel_job(job_id: int) -> dict[str, Any]:
 
 @bp.get("/jobs/<int:job_id>/events")
 @token_required
-@bp.doc(responses=_with_404(_EVENT_STREAM), operation_id="WatchJob")
+@bp.doc(responses={**_with_404(_EVENT_STREAM), 429: "Too Many Requests"}, operation_id="WatchJob")
 def job_events(job_id: int) -> Response:
     """Watch a job's progress
 
     Server-Sent Events. The stream closes after the `end` event, or after a bounded time
-    (a minute by default), when an `EventSource` reconnects by itself.
+    (a minute by default), when an `EventSource` reconnects by itself. When the server has as
+    many streams open as it allows, the answer is 429 with `Retry-After`: read
+    `GET /jobs/{job_id}` instead.
     """
     return delivery.event_stream(_job(job_id))
 

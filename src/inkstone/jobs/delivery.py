@@ -5,12 +5,14 @@ Both the API (token) and the site (session) serve these; only the authentication
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, send_file, stream_with_context
+from werkzeug.exceptions import TooManyRequests
 
 from inkstone.core.errors import NotFound
 from inkstone.extensions import db
@@ -21,6 +23,8 @@ POLL_SECONDS = 0.5
 # Proxies and browsers drop a connection that stays silent for long; a comment line keeps it.
 KEEPALIVE_SECONDS = 15.0
 RESULTS_FOLDER = "jobs"
+_SLOTS = "inkstone.job_event_streams"
+_slots_lock = threading.Lock()
 
 # Seams for the tests, which move time on instead of waiting.
 _clock: Callable[[], float] = time.monotonic
@@ -71,10 +75,42 @@ def job_events(*, job_id: int, max_seconds: float) -> Iterator[str]:
         _sleep(POLL_SECONDS)
 
 
+def _stream_slots() -> threading.BoundedSemaphore:
+    """Return this app's semaphore of open streams, made on first use."""
+    slots: threading.BoundedSemaphore | None = current_app.extensions.get(_SLOTS)
+    if slots is None:
+        with _slots_lock:
+            slots = current_app.extensions.get(_SLOTS)
+            if slots is None:
+                slots = threading.BoundedSemaphore(
+                    int(current_app.config["JOB_EVENTS_MAX_STREAMS"])
+                )
+                current_app.extensions[_SLOTS] = slots
+    return slots
+
+
+def _holding(slots: threading.BoundedSemaphore, frames: Iterator[str]) -> Iterator[str]:
+    """Yield ``frames``, giving the stream's slot back however the stream ends."""
+    try:
+        yield from frames
+    finally:
+        slots.release()
+
+
 def event_stream(job: Job) -> Response:
-    """Answer with the job's progress as ``text/event-stream`` (see ``job_events``)."""
+    """Answer with the job's progress as ``text/event-stream`` (see ``job_events``).
+
+    Each open stream holds one of the web process's few threads until it ends, so at most
+    ``JOB_EVENTS_MAX_STREAMS`` are open at once per process; past that the answer is 429 with
+    ``Retry-After``, and the page polls instead (pages stay served whoever watches a job).
+    """
+    slots = _stream_slots()
+    if not slots.acquire(blocking=False):
+        raise TooManyRequests(
+            "too many progress streams are open: read the job instead", retry_after=2
+        )
     max_seconds = float(current_app.config["JOB_EVENTS_MAX_SECONDS"])
-    frames = job_events(job_id=job.id, max_seconds=max_seconds)
+    frames = _holding(slots, job_events(job_id=job.id, max_seconds=max_seconds))
     response = Response(stream_with_context(frames), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once

@@ -21,7 +21,7 @@ from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, NotFound
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
-from inkstone.jobs.models import FINISHED, MESSAGE_MAX, Job, JobStatus, WorkerHeartbeat
+from inkstone.jobs.models import MESSAGE_MAX, Job, JobStatus, WorkerHeartbeat
 
 # A worker that has not said it is alive for this long is taken to be gone.
 HEARTBEAT_EVERY = timedelta(seconds=10)
@@ -80,13 +80,21 @@ def _write(job_id: int, **values: Any) -> None:
 
 
 def start_job(*, job_id: int) -> Job | None:
-    """Mark a job running (another attempt counts); ``None`` if it is gone or finished."""
-    job = db.session.get(Job, job_id)
-    if job is None or job.status in FINISHED:
+    """Mark a queued job running (one more attempt); ``None`` if it is not queued.
+
+    One conditional UPDATE: of two deliveries of the same task, only one starts the job.
+    """
+    with _own_transaction() as session, session.begin():
+        started = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.QUEUED.value)
+            .values(status=JobStatus.RUNNING.value, started_at=utcnow(), attempts=Job.attempts + 1)
+        )
+    if not getattr(started, "rowcount", 0):
         return None
-    job.attempts += 1
-    _write(job_id, status=JobStatus.RUNNING.value, started_at=utcnow(), attempts=job.attempts)
-    db.session.refresh(job)
+    job = db.session.get(Job, job_id)
+    if job is not None:
+        db.session.refresh(job)
     return job
 
 

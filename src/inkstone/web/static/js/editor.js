@@ -1,6 +1,7 @@
 // The article editor: tags typed as chips, and a live preview of the Markdown body.
 // Everything here is comfort on top of a plain form: without JavaScript the tags are a
 // comma-separated field and the "Preview" button renders the preview on the server.
+// Uploading images and files into the body is editor-uploads.js.
 
 const PREVIEW_DELAY_MS = 400;
 

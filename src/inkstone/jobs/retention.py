@@ -1,0 +1,169 @@
+"""Keeping job results for a while, and picking up jobs a dead worker left running.
+
+``purge_results`` (``inkstone.jobs.purge_results``, run daily by ``celery beat``) deletes the
+folder ``instance/jobs/<id>/`` of every job finished more than ``JOB_RESULT_RETENTION_DAYS``
+ago, and clears its ``result_*`` fields: the API then shows ``result: null`` and a message
+saying the file was removed.
+
+``recover_jobs`` runs when a worker is ready (``worker_ready``). A worker killed in the middle
+of a job (SIGKILL, out of memory, a lost machine) leaves the job ``running``; with the SQLite
+broker of the embedded mode its message is never delivered again (kombu's SQLAlchemy
+transport has no visibility timeout). So a starting worker requeues such jobs (its ``.part``
+files removed), or fails them after ``MAX_ATTEMPTS``. It does so only when no *other* worker
+has been seen lately: a job could otherwise be running on one of them (scaled mode, where
+Redis redelivers the message after its visibility timeout anyway).
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+from celery import shared_task
+from celery.signals import worker_ready
+from flask import current_app
+from sqlalchemy import select
+
+from inkstone.core.db import utcnow
+from inkstone.extensions import db
+from inkstone.jobs import services
+from inkstone.jobs.models import FINISHED, Job, JobStatus, WorkerHeartbeat
+
+log = structlog.get_logger(__name__)
+
+PURGE_TASK = "inkstone.jobs.purge_results"
+RESULTS_FOLDER = "jobs"  # under the instance folder
+# A job that killed its worker this many times is failed rather than tried again.
+MAX_ATTEMPTS = 3
+# The task that runs each kind of job (``export.csv`` → ``export``).
+TASKS = {
+    "export": "inkstone.export_articles",
+    "import": "inkstone.import_articles",
+}
+
+
+def results_root() -> Path:
+    """Return the folder holding every job's folder (``instance/jobs``)."""
+    return Path(current_app.instance_path) / RESULTS_FOLDER
+
+
+def removed_message(days: int) -> str:
+    """Return the message a job shows once its file was removed."""
+    return f"The file was removed after {days} day{'s' if days != 1 else ''}"
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def purge_old_results(*, days: int) -> int:
+    """Delete the files of jobs finished more than ``days`` ago; return how many jobs lost one.
+
+    Folders of jobs that no longer exist (their owner's account went) are removed too, once
+    they are as old as that.
+    """
+    cutoff = utcnow() - timedelta(days=days)
+    root = results_root()
+    old = db.session.scalars(
+        select(Job).where(
+            Job.status.in_([status.value for status in FINISHED]), Job.finished_at < cutoff
+        )
+    )
+    purged = 0
+    for job in old:
+        folder = root / str(job.id)
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+        if job.result_path is not None or job.result_filename is not None:
+            job.result_path = job.result_filename = job.result_size = None
+            job.message = removed_message(days)
+            purged += 1
+    db.session.flush()
+    if root.is_dir():
+        known = {str(job_id) for job_id in db.session.scalars(select(Job.id))}
+        for folder in root.iterdir():
+            if folder.name in known or not folder.is_dir():
+                continue
+            # Not a job (any more); a job being created now has a fresh folder: keep those.
+            if utcnow().timestamp() - folder.stat().st_mtime > days * 86400:
+                shutil.rmtree(folder, ignore_errors=True)
+    return purged
+
+
+@shared_task(name=PURGE_TASK)  # type: ignore[untyped-decorator]  # Celery is untyped
+def purge_results() -> int:
+    """Delete job result files older than ``JOB_RESULT_RETENTION_DAYS`` (daily, by beat)."""
+    days = int(current_app.config["JOB_RESULT_RETENTION_DAYS"])
+    purged = purge_old_results(days=days)
+    log.info("jobs.results_purged", jobs=purged, days=days)
+    return purged
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def other_worker_alive(*, hostname: str) -> bool:
+    """Tell whether a worker other than ``hostname`` has said it is alive lately."""
+    since = utcnow() - services.WORKER_GONE_AFTER
+    seen = db.session.scalar(
+        select(WorkerHeartbeat.hostname)
+        .where(WorkerHeartbeat.hostname != hostname, WorkerHeartbeat.seen_at >= since)
+        .limit(1)
+    )
+    return seen is not None
+
+
+def recover_jobs(*, hostname: str) -> list[tuple[int, str]]:
+    """Requeue (or fail) the jobs left ``running``; return ``(job id, task name)`` to send.
+
+    The caller commits, then sends the tasks. Nothing is done while another worker is alive.
+    """
+    if other_worker_alive(hostname=hostname):
+        return []
+    to_send: list[tuple[int, str]] = []
+    stuck = db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING.value))
+    for job in stuck:
+        for part in (results_root() / str(job.id)).glob("*.part"):
+            part.unlink(missing_ok=True)
+        task = TASKS.get(job.kind.partition(".")[0])
+        if task is None or job.attempts >= MAX_ATTEMPTS:
+            job.status = JobStatus.FAILED.value
+            job.finished_at = utcnow()
+            job.message = "Failed"
+            job.error = (
+                f"its worker stopped during each of {job.attempts} attempts"
+                if task is not None
+                else "its worker stopped while it was running"
+            )
+        else:
+            job.status = JobStatus.QUEUED.value
+            job.progress = 0
+            job.message = "Queued again: its worker stopped"
+            to_send.append((job.id, task))
+    db.session.flush()
+    return to_send
+
+
+def recover_on_start(sender: Any = None, **_: Any) -> None:
+    """On ``worker_ready``: requeue or fail the jobs a dead worker left running."""
+    celery_app = sender.app
+    hostname = str(getattr(sender, "hostname", "") or "")
+    try:
+        with celery_app.flask_app.app_context():  # set by core.celery.init_celery
+            try:
+                to_send = recover_jobs(hostname=hostname)
+                db.session.commit()
+            finally:
+                db.session.remove()
+    except Exception:  # a busy database must not keep the worker from starting
+        log.warning("jobs.recovery_failed", exc_info=True)
+        return
+    for job_id, task in to_send:
+        celery_app.send_task(task, args=[job_id])
+        log.info("jobs.requeued", job_id=job_id, task=task)
+
+
+# The worker imports this module (Celery ``include``); the web app never recovers jobs.
+worker_ready.connect(recover_on_start, weak=False)

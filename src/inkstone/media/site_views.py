@@ -1,0 +1,96 @@
+"""The site's upload route: the editor and the settings page send files with the session.
+
+``POST /uploads`` takes the same multipart form as ``POST /api/v1/uploads`` and answers with
+the same JSON, but signs in with the session cookie and checks the CSRF token (the
+``X-CSRFToken`` header, or a ``csrf_token`` form field). It answers in JSON only, errors
+included (``{"errors": {field: [message]}}``): its callers are ``fetch`` calls, not pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from inkstone.auth.signin import web_user
+from inkstone.core.errors import DomainError, Invalid, Unauthorized
+from inkstone.core.json import error_body
+from inkstone.extensions import db
+from inkstone.media import services
+from inkstone.media.api import limits
+from inkstone.media.schemas import UploadOut, upload_fields
+from inkstone.media.storage import get_storage
+
+bp = Blueprint("media_site", __name__)
+
+
+@bp.url_value_preprocessor
+def check_upload_request(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Refuse strangers, and let uploads read bodies up to the largest file's.
+
+    Flask runs this before every ``before_request`` function: the app's own ones (the NUL
+    check of site forms, Flask-WTF's CSRF check) read the form, which the app-wide body limit
+    (1 MB) would refuse for a photo. The CSRF check itself still runs, on the whole form.
+    """
+    if endpoint != "media_site.create_upload":
+        return
+    if web_user() is None:
+        raise Unauthorized("sign in to upload files", field="session")
+    largest = limits().request_bytes
+    if (request.content_length or 0) > largest:
+        raise _too_large()
+    request.max_content_length = largest
+
+
+def _too_large() -> services.TooLarge:
+    largest = limits().request_bytes
+    return services.TooLarge(f"is larger than the limit of {largest // services.MB} MB")
+
+
+def _json_error(errors: dict[str, list[str]], status: int) -> tuple[Response, int]:
+    return jsonify(error_body(errors)), status
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError) -> tuple[Response, int]:
+    """Answer a refused upload (too large, not accepted, over quota) in JSON."""
+    return _json_error(error.errors(), error.status_code)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> tuple[Response, int]:
+    """Answer a missing or stale CSRF token in JSON (the page needs a reload)."""
+    return _json_error({"csrf_token": [str(error.description)]}, 400)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[Response, int]:
+    """Answer any other HTTP error of this route in JSON."""
+    code = error.code or 500
+    if code == 413:  # the body was longer than it said
+        return domain_error(_too_large())
+    return _json_error({"body": [str(error.description or error.name)]}, code)
+
+
+@bp.post("/uploads")
+def create_upload() -> tuple[dict[str, Any], int]:
+    """Store the file in the ``file`` field for the signed-in user; answer like the API's 201."""
+    user = web_user()
+    assert user is not None  # see check_upload_request
+    sent = request.files.get("file")
+    if sent is None:
+        raise Invalid("Missing data for required field.", field="file")
+    data = sent.stream.read(limits().request_bytes + 1)
+    upload = services.create_upload(
+        owner=user,
+        data=data,
+        filename=sent.filename,
+        content_type=sent.mimetype,
+        limits=limits(),
+        storage=get_storage(),
+    )
+    db.session.commit()
+    body: dict[str, Any] = UploadOut().dump({"upload": upload_fields(upload)})
+    return body, 201

@@ -1,0 +1,100 @@
+"""Starting a real Celery worker (threads pool) in a subprocess for the tests, and stopping it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+CELERY = Path(sys.executable).with_name("celery")
+READY_TIMEOUT = 45  # seconds for the worker to boot
+# Settings the worker must not inherit from the caller: it uses the embedded SQLite broker.
+INHERITED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "INSTANCE_PATH",
+    "ENV",
+    "SECRET_KEY",
+)
+
+
+def worker_env(instance: Path, **settings: str) -> dict[str, str]:
+    """Return the worker's environment: development settings on ``instance``, plus ``settings``.
+
+    ``settings`` are Inkstone settings without their prefix (``CELERY_BROKER_URL=…``).
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.removeprefix("INKSTONE_") not in INHERITED and not k.startswith("FLASK_")
+    }
+    env.update(
+        INKSTONE_ENV="development",
+        INKSTONE_INSTANCE_PATH=str(instance),
+        INKSTONE_LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({f"INKSTONE_{name}": value for name, value in settings.items()})
+    return env
+
+
+def start_worker(
+    instance: Path, log: Path, *, concurrency: int = 1, settings: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``celery worker`` on ``instance`` (output appended to ``log``); do not wait.
+
+    ``settings``: Inkstone settings for the worker, as in ``worker_env``.
+    """
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [
+                str(CELERY),
+                "-A",
+                "inkstone.wsgi:celery_app",
+                "worker",
+                "--pool=threads",
+                f"--concurrency={concurrency}",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=worker_env(instance, **(settings or {})),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_until_ready(worker: subprocess.Popen[bytes], log: Path, *, after: int = 0) -> str | None:
+    """Return ``None`` once the worker is consuming, else why it is not.
+
+    ``after``: where in ``log`` this worker's output starts (a log may hold several runs).
+    """
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")[after:]
+        if "ready." in text:
+            return None
+        if worker.poll() is not None:
+            return f"exited with {worker.returncode}:\n{text[-3000:]}"
+        time.sleep(0.2)
+    return f"not ready after {READY_TIMEOUT}s:\n{log.read_text(errors='replace')[-3000:]}"
+
+
+def stop(worker: subprocess.Popen[bytes]) -> None:
+    """Stop the worker warmly (kill it if it will not stop)."""
+    if worker.poll() is None:
+        worker.terminate()  # warm shutdown
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
