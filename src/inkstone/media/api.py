@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app, request
+from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from inkstone.auth.tokens import signed_in_user, token_required
@@ -17,17 +17,6 @@ from inkstone.media.storage import get_storage
 bp = APIBlueprint("media_api", __name__, tag="Uploads")
 
 
-def limits() -> services.Limits:
-    """Return the upload limits of the current app."""
-    config = current_app.config
-    return services.Limits(
-        image_bytes=config["MAX_IMAGE_BYTES"],
-        attachment_bytes=config["MAX_ATTACHMENT_BYTES"],
-        quota_bytes=config["UPLOAD_QUOTA_BYTES"],
-        max_pixels=config["MAX_IMAGE_PIXELS"],
-    )
-
-
 @bp.before_request
 def allow_large_bodies() -> None:
     """Let uploads read bodies past the app-wide limit, up to the largest file's; others not."""
@@ -37,7 +26,7 @@ def allow_large_bodies() -> None:
         if (request.content_length or 0) > (request.max_content_length or 0) > 0:
             raise RequestEntityTooLarge()  # no file in it, yet too large as on every route
         return
-    largest = limits().request_bytes
+    largest = services.configured_limits().request_bytes
     too_large = services.TooLarge(f"is larger than the limit of {largest // services.MB} MB")
     if (request.content_length or 0) > largest:
         raise too_large
@@ -63,16 +52,7 @@ def create_upload(form: dict[str, Any]) -> dict[str, Any]:
     with 422; a file over its limit with 413; an upload past your quota with 422.
     Thumbnails are made in the background: `thumbnails` is `{}` until they are.
     """
-    sent = form["file"]
-    data = sent.stream.read(limits().request_bytes + 1)
-    upload = services.create_upload(
-        owner=signed_in_user(),
-        data=data,
-        filename=sent.filename,
-        content_type=sent.mimetype,
-        limits=limits(),
-        storage=get_storage(),
-    )
+    upload = services.store_sent_file(owner=signed_in_user(), sent=form["file"])
     db.session.commit()
     return {"upload": upload_fields(upload)}
 

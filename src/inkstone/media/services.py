@@ -7,7 +7,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from inkstone.auth.models import User
 from inkstone.core.celery import enqueue_after_commit
@@ -15,7 +17,7 @@ from inkstone.core.errors import DomainError, Invalid, NotFound
 from inkstone.extensions import db
 from inkstone.media import images
 from inkstone.media.models import FILENAME_MAX, Upload, UploadKind
-from inkstone.media.storage import CONTENT_TYPES, Storage, extension_of
+from inkstone.media.storage import CONTENT_TYPES, Storage, extension_of, get_storage
 
 MB = 1024 * 1024
 
@@ -40,6 +42,30 @@ class Limits:
     def request_bytes(self) -> int:
         """Return the largest body worth reading (the largest file, plus the form around it)."""
         return max(self.image_bytes, self.attachment_bytes) + 64 * 1024
+
+
+def configured_limits() -> Limits:
+    """Return the upload limits of the current app's settings."""
+    config = current_app.config
+    return Limits(
+        image_bytes=config["MAX_IMAGE_BYTES"],
+        attachment_bytes=config["MAX_ATTACHMENT_BYTES"],
+        quota_bytes=config["UPLOAD_QUOTA_BYTES"],
+        max_pixels=config["MAX_IMAGE_PIXELS"],
+    )
+
+
+def store_sent_file(*, owner: User, sent: FileStorage) -> Upload:
+    """Read a file sent in a form (never past the largest allowed) and store it for ``owner``."""
+    limits = configured_limits()
+    return create_upload(
+        owner=owner,
+        data=sent.stream.read(limits.request_bytes + 1),
+        filename=sent.filename,
+        content_type=sent.mimetype,
+        limits=limits,
+        storage=get_storage(),
+    )
 
 
 def _megabytes(size: int) -> str:

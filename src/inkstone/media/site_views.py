@@ -19,9 +19,7 @@ from inkstone.core.errors import DomainError, Invalid, Unauthorized
 from inkstone.core.json import error_body
 from inkstone.extensions import db
 from inkstone.media import services
-from inkstone.media.api import limits
 from inkstone.media.schemas import UploadOut, upload_fields
-from inkstone.media.storage import get_storage
 
 bp = Blueprint("media_site", __name__)
 
@@ -38,14 +36,14 @@ def check_upload_request(endpoint: str | None, _values: dict[str, Any] | None) -
         return
     if web_user() is None:
         raise Unauthorized("sign in to upload files", field="session")
-    largest = limits().request_bytes
+    largest = services.configured_limits().request_bytes
     if (request.content_length or 0) > largest:
         raise _too_large()
     request.max_content_length = largest
 
 
 def _too_large() -> services.TooLarge:
-    largest = limits().request_bytes
+    largest = services.configured_limits().request_bytes
     return services.TooLarge(f"is larger than the limit of {largest // services.MB} MB")
 
 
@@ -82,15 +80,7 @@ def create_upload() -> tuple[dict[str, Any], int]:
     sent = request.files.get("file")
     if sent is None:
         raise Invalid("Missing data for required field.", field="file")
-    data = sent.stream.read(limits().request_bytes + 1)
-    upload = services.create_upload(
-        owner=user,
-        data=data,
-        filename=sent.filename,
-        content_type=sent.mimetype,
-        limits=limits(),
-        storage=get_storage(),
-    )
+    upload = services.store_sent_file(owner=user, sent=sent)
     db.session.commit()
     body: dict[str, Any] = UploadOut().dump({"upload": upload_fields(upload)})
     return body, 201
