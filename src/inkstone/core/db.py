@@ -56,11 +56,21 @@ class Base(DeclarativeBase):
     )
 
 
+def _created_at(context: Any) -> datetime:
+    """Return the ``created_at`` of the row being inserted (``updated_at``'s default)."""
+    created: datetime = context.get_current_parameters()["created_at"]
+    return created
+
+
 class TimestampMixin:
     """``created_at`` and ``updated_at`` set by callables, never at import time."""
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+    # A new row was last updated when it was made: the same instant, not a second clock read
+    # that may fall in the next millisecond.
+    updated_at: Mapped[datetime] = mapped_column(
+        default=_created_at, onupdate=utcnow, nullable=False
+    )
 
 
 def tune_sqlite(engine: Engine) -> None:
