@@ -18,7 +18,8 @@ free_port() {
 
 packages() {
     # chromium: the browser tests drive Debian's Chromium through Playwright (no download).
-    local pkgs=(postgresql redis-server make curl ca-certificates python3 python3-venv chromium)
+    # qpdf: checks the structure of the PDF exports.
+    local pkgs=(postgresql redis-server make curl ca-certificates python3 python3-venv chromium qpdf)
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
     apt-get update -qq
     # Keep the packages' own services (cluster 15/main on 5432, redis on 6379) from starting:

@@ -31,6 +31,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="",
         help=f"comma-separated subset of {','.join(scenarios.NAMES)} (hello always runs)",
     )
+    p.add_argument(
+        "--no-worker",
+        dest="worker",
+        action="store_false",
+        help="leave the job worker out (by default it runs idle beside the web, as in make run)",
+    )
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached dataset")
     p.add_argument("--build-only", action="store_true", help="build the dataset and stop")
     p.add_argument(
@@ -140,11 +146,17 @@ def _serve_and_measure(
         "hello", app_spec=servers.HELLO_APP, env=env, log=LOGS / f"{stamp}-hello.log"
     )
     started.append(hello)
+    if args.worker:  # idle, as beside `make run`'s web: its broker polls and heartbeats count
+        worker = servers.start_worker(env=env, log=LOGS / f"{stamp}-worker.log")
+        started.append(worker)
+        servers.wait_worker(worker)
     servers.wait_ready(web, f"{scenarios.API}/tags")
     servers.wait_ready(hello, "/")
     print(
         f"bench: inkstone pid {web.process.pid} at {web.base_url}, "
-        f"hello pid {hello.process.pid} at {hello.base_url}; logs in {LOGS}"
+        f"hello pid {hello.process.pid} at {hello.base_url}"
+        + (f", worker pid {started[-1].process.pid}" if args.worker else "")
+        + f"; logs in {LOGS}"
     )
     plan = scenarios.build(
         data,
@@ -229,6 +241,7 @@ def _report(
             "command": " ".join(servers.web_command()),
             **{k: v for k, v in servers.gunicorn_settings().items() if k != "bind"},
         },
+        "worker": " ".join(servers.procfile_command("worker")) if args.worker else None,
         "wrk": {
             "threads": args.threads,
             "connections": args.connections,

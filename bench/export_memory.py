@@ -3,9 +3,8 @@
 Builds a throwaway SQLite database (migrated) with ``--count`` articles of about 1.5 KB each,
 then runs each export format in a fresh process and prints the worker's peak RSS during the
 export (``VmHWM``, reset first) and how much it grew over the RSS before it. The exports keep
-memory flat (keyset pages of 500, rows written at once); this measures it. Not run by the tests.
-A PDF above ``PDF_MAX_CHARS`` of text is refused (reportlab holds every page until it saves):
-``--count 13000 --formats pdf`` measures one just under that limit.
+memory flat (keyset pages of 500, rows written at once; a PDF is laid out in parts that are
+joined as they are done); this measures it. Not run by the tests.
 """
 
 from __future__ import annotations

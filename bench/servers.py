@@ -40,15 +40,18 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-def web_command(app_spec: str | None = None) -> list[str]:
-    """Return the Procfile's ``web`` command, optionally serving another WSGI app."""
+def procfile_command(process: str) -> list[str]:
+    """Return the Procfile's command for ``process`` (``web``, ``worker``)."""
     for line in (ROOT / "Procfile").read_text().splitlines():
         name, _, command = line.partition(":")
-        if name.strip() == "web":
-            args = shlex.split(command)
-            break
-    else:
-        raise ServerError("Procfile has no web line")
+        if name.strip() == process:
+            return shlex.split(command)
+    raise ServerError(f"Procfile has no {process} line")
+
+
+def web_command(app_spec: str | None = None) -> list[str]:
+    """Return the Procfile's ``web`` command, optionally serving another WSGI app."""
+    args = procfile_command("web")
     if app_spec is not None:
         specs = [i for i, arg in enumerate(args) if ":" in arg and not arg.startswith("-")]
         if not specs:
@@ -84,12 +87,36 @@ def free_port() -> int:
 def start(name: str, *, app_spec: str | None, env: dict[str, str], log: Path) -> Server:
     """Start gunicorn for ``app_spec`` (``None``: the Procfile's app) on a free local port."""
     port = free_port()
-    args = web_command(app_spec)
+    process = _spawn(web_command(app_spec), {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, log)
+    return Server(name=name, process=process, port=port, log=log)
+
+
+def start_worker(*, env: dict[str, str], log: Path) -> Server:
+    """Start the job worker as ``make run`` does (the Procfile's worker line); it has no port."""
+    return Server(
+        name="worker", process=_spawn(procfile_command("worker"), env, log), port=0, log=log
+    )
+
+
+def wait_worker(server: Server, *, timeout: float = 60.0) -> None:
+    """Wait until the worker's log says it is ready, or raise with the tail of its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise ServerError(
+                f"the worker exited with {server.process.returncode}:\n{_tail(server)}"
+            )
+        if b" ready." in server.log.read_bytes():
+            return
+        time.sleep(0.2)
+    raise ServerError(f"the worker is not ready after {timeout:.0f} s:\n{_tail(server)}")
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     # `make run` puts the virtualenv first on PATH before honcho runs the Procfile line.
     full_env = {
         **os.environ,
         **env,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     executable = BIN / args[0]
@@ -97,7 +124,7 @@ def start(name: str, *, app_spec: str | None, env: dict[str, str], log: Path) ->
         args[0] = str(executable)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             args,
             cwd=ROOT,
             env=full_env,
@@ -106,7 +133,6 @@ def start(name: str, *, app_spec: str | None, env: dict[str, str], log: Path) ->
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches the bench, which stops servers in order
         )
-    return Server(name=name, process=process, port=port, log=log)
 
 
 def wait_ready(server: Server, path: str, *, timeout: float = 60.0) -> None:
@@ -130,7 +156,7 @@ def wait_ready(server: Server, path: str, *, timeout: float = 60.0) -> None:
 
 
 def stop(server: Server, *, grace: float = 15.0) -> None:
-    """Stop the gunicorn master by PID: SIGTERM (graceful), then SIGKILL if it lingers."""
+    """Stop the gunicorn master (or worker) by PID: SIGTERM (graceful), then SIGKILL."""
     process = server.process
     if process.poll() is not None:
         return

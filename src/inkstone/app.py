@@ -212,10 +212,14 @@ def register_blueprints(app: APIFlask) -> None:
 def register_signals() -> None:
     """Let features above accounts clean up after a deleted account (follows, articles…)."""
     from inkstone.articles.cleanup import connect_cleanup as articles_cleanup
+    from inkstone.jobs.cleanup import connect_cleanup as jobs_cleanup
+    from inkstone.media.cleanup import connect_cleanup as media_cleanup
     from inkstone.profiles.cleanup import connect_cleanup as profiles_cleanup
 
     profiles_cleanup()
     articles_cleanup()
+    media_cleanup()
+    jobs_cleanup()
 
 
 def register_cli(app: APIFlask) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
+import subprocess
 import zlib
 from base64 import a85decode
 from datetime import timedelta
@@ -13,7 +15,9 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert
+from pypdf import PdfReader
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
 
 from inkstone.articles.models import Article
 from inkstone.auth.models import RoleName
@@ -22,7 +26,7 @@ from inkstone.extensions import db as _db
 from inkstone.jobs import export_writers, exports, services
 from inkstone.jobs.models import Job, JobStatus
 from inkstone.jobs.runner import run_job
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, require_service
 
 HEADER = "slug,title,description,body,tags,published,created_at,updated_at,author"
 CHINESE_TITLE = "春眠不觉晓"
@@ -202,12 +206,16 @@ def _unescape(literal: bytes) -> bytes:
     return re.sub(rb"\\([0-7]{1,3}|.)", one, literal, flags=re.S)
 
 
-def _pdf_text(data: bytes) -> str:
-    """Return the text a PDF shows (reportlab: ASCII85 + Flate streams, UCS-2 CID strings)."""
+def _pdf_text(data: bytes, *, raw: bool = False) -> str:
+    """Return the text a PDF shows (reportlab: ASCII85 + Flate streams, UCS-2 CID strings).
+
+    With ``raw``, ``data`` is one page's content, already decoded.
+    """
     shown = []
-    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+    streams = [data] if raw else re.findall(rb"stream\r?\n(.*?)endstream", data, re.S)
+    for stream in streams:
         try:
-            content = zlib.decompress(a85decode(stream.strip(), adobe=True))
+            content = stream if raw else zlib.decompress(a85decode(stream.strip(), adobe=True))
         except (ValueError, zlib.error):
             continue
         for literal in _PDF_STRING.findall(content):
@@ -301,7 +309,7 @@ def test_a_cancelled_export_leaves_no_file(app, author, make_article, db, monkey
         run_job(job.id, _work)
         _db.session.commit()
         folder = Path(app.instance_path) / "jobs" / str(job.id)
-        assert not any(folder.iterdir())
+        assert not folder.exists()  # nothing half written is left, not even its folder
         assert _db.session.get(Job, job.id).result_path is None
 
 
@@ -323,7 +331,7 @@ def test_a_failing_export_removes_its_part_file(app, author, make_article, db, m
         run_job(job.id, _work)
         _db.session.commit()
         folder = Path(app.instance_path) / "jobs" / str(job.id)
-        assert not any(folder.iterdir())
+        assert not folder.exists()  # nothing half written is left, not even its folder
         failed = _db.session.get(Job, job.id, populate_existing=True)
         assert failed.status == JobStatus.FAILED
         assert "disk full" in failed.error
@@ -380,22 +388,117 @@ def test_the_settings_button_refuses_an_unknown_format(app, client, author, sign
         assert _db.session.query(Job).count() == 0
 
 
-def test_a_pdf_of_too_much_text_is_refused_before_any_job(
-    app, client, author, auth_headers, make_article, sign_in, monkeypatch
+# --------------------------------------------------------------------------- a PDF in parts
+
+
+def _pdf_in_parts(app, client, author, auth_headers, monkeypatch, count: int) -> Path:
+    """Export ``count`` bulk articles as a PDF laid out in parts of about 2,000 characters."""
+    _bulk_articles(app, author.id, count)
+    monkeypatch.setattr(export_writers, "PDF_PART_CHARS", 2_000)
+    job = _finished(app, _export(client, auth_headers(author), format="pdf"))
+    assert job.summary == {"articles": count, "format": "pdf", "scope": "mine"}
+    return _file(app, job)
+
+
+def test_a_pdf_laid_out_in_parts_is_one_document_with_every_article_in_order(
+    app, client, author, auth_headers, monkeypatch
 ):
-    make_article(author, title="Long", body="x" * 500)
-    monkeypatch.setattr(exports, "PDF_MAX_CHARS", 100)
+    path = _pdf_in_parts(app, client, author, auth_headers, monkeypatch, 150)  # ~20 parts
 
-    response = _export(client, auth_headers(author), format="pdf")
-    assert response.status_code == 422
-    assert "CSV or XLSX" in response.json["errors"]["format"][0]
+    reader = PdfReader(path, strict=True)
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Inkstone articles"
+    page_count = len(reader.pages)
+    assert page_count >= 20  # every part starts a page of its own
+    for page in reader.pages:  # each page keeps its size and fonts from its part
+        assert [float(x) for x in page.mediabox] == pytest.approx([0, 0, 595.2756, 841.8898])
+        assert "/Font" in page["/Resources"]
+    shown = [_pdf_text(page.get_contents().get_data(), raw=True) for page in reader.pages]
+    text = "".join(shown)
+    positions = [text.index(f"Bulk {n} 批量") for n in range(150)]
+    assert positions == sorted(positions)  # every article once, in id order
+    assert len(re.findall(r"Bulk \d+ 批量", text)) == 150
+    assert not list(path.parent.glob("*.part"))  # the parts went once joined
 
-    sign_in(client, author)
-    token = csrf_token(client, "/settings")
-    page = client.post(
-        "/settings/export", data={"csrf_token": token, "format": "pdf"}, follow_redirects=True
+
+def test_a_pdf_in_parts_passes_qpdf_structural_check(
+    app, client, author, auth_headers, monkeypatch
+):
+    qpdf = shutil.which("qpdf")
+    require_service("qpdf", qpdf is not None, "qpdf is not installed (Debian package qpdf)")
+    assert qpdf is not None
+    path = _pdf_in_parts(app, client, author, auth_headers, monkeypatch, 60)
+    checked = subprocess.run(
+        [qpdf, "--check", str(path)], capture_output=True, text=True, check=False
     )
-    assert "too much text for one PDF" in page.get_data(as_text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr  # 3 would be warnings
+    assert "No syntax or stream encoding errors found" in checked.stdout
+
+
+def test_a_pdf_export_cancelled_between_parts_leaves_no_file(app, author, db, monkeypatch):
+    _bulk_articles(app, author.id, 1_200)  # three batches of 500
+    monkeypatch.setattr(export_writers, "PDF_PART_CHARS", 2_000)
+    answers = iter([True, False])  # carry on after the first batch, cancelled after the second
+    monkeypatch.setattr(services, "report_progress", lambda **_: next(answers))
     with app.app_context():
-        assert _db.session.query(Job).count() == 0
-    assert _export(client, auth_headers(author), format="csv").status_code == 202
+        job = Job(kind="export.pdf", owner_id=author.id, params={"format": "pdf", "scope": "mine"})
+        _db.session.add(job)
+        _db.session.commit()
+        run_job(job.id, _work)
+        _db.session.commit()
+        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        assert not folder.exists()  # nothing half written is left, not even its folder
+        assert _db.session.get(Job, job.id, populate_existing=True).result_path is None
+
+
+# --------------------------------------------------------------------------- a deleted job
+
+
+def _delete_elsewhere(job_id: int) -> None:
+    """Delete the job as another request would (account deletion), not through the task's."""
+    with Session(bind=_db.session.get_bind()) as session, session.begin():
+        session.execute(delete(Job).where(Job.id == job_id))
+
+
+def test_an_export_whose_job_is_deleted_meanwhile_stops_and_leaves_no_file(
+    app, author, db, monkeypatch
+):
+    """A job goes with its owner's account: work in progress stops at its next report."""
+    _bulk_articles(app, author.id, 1_200)
+    real = services.report_progress
+    reports: list[int] = []
+
+    def deleting(*, job: Job, percent: int, message: str = "") -> bool:
+        reports.append(percent)
+        _delete_elsewhere(job.id)
+        return real(job=job, percent=percent, message=message)
+
+    monkeypatch.setattr(services, "report_progress", deleting)
+    with app.app_context():
+        job = Job(kind="export.csv", owner_id=author.id, params={"format": "csv", "scope": "mine"})
+        _db.session.add(job)
+        _db.session.commit()
+        run_job(job.id, _work)
+        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        assert not folder.exists()
+    assert reports == [41]  # stopped after the first batch of 500 (of 1,200), not at the end
+
+
+def test_an_export_whose_job_is_deleted_as_it_finishes_leaves_no_file(
+    app, author, make_article, db, monkeypatch
+):
+    make_article(author, title="Finished too late")
+    real = services.finish_job
+
+    def deleting(*, job: Job, **fields: Any) -> Job:
+        _delete_elsewhere(job.id)
+        return real(job=job, **fields)
+
+    monkeypatch.setattr(services, "finish_job", deleting)
+    with app.app_context():
+        job = Job(kind="export.pdf", owner_id=author.id, params={"format": "pdf", "scope": "mine"})
+        _db.session.add(job)
+        _db.session.commit()
+        run_job(job.id, _work)
+        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        assert not folder.exists()

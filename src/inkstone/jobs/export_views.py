@@ -8,7 +8,6 @@ from flask_babel import _
 from flask_login import login_required
 
 from inkstone.auth.signin import web_user
-from inkstone.core.errors import Invalid
 from inkstone.extensions import db
 from inkstone.jobs import exports
 
@@ -25,10 +24,6 @@ def export_mine() -> ResponseReturnValue:
     if format not in exports.FORMATS:
         flash(_("Choose CSV, Excel or PDF for the export."), "warning")
         return redirect(url_for("auth.settings"), code=303)
-    try:
-        job = exports.start_export(owner=user, format=format, scope="mine")
-    except Invalid:
-        flash(_("Your articles hold too much text for one PDF: export CSV or Excel."), "warning")
-        return redirect(url_for("auth.settings"), code=303)
+    job = exports.start_export(owner=user, format=format, scope="mine")
     db.session.commit()
     return redirect(url_for("jobs.job_page", job_id=job.id))

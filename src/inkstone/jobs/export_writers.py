@@ -167,6 +167,11 @@ class XlsxWriter:
 # embedded; PDF viewers supply its glyphs (Adobe's Asian font packs, or their substitutes).
 # It also covers Latin text, so one font serves every article.
 PDF_FONT = "STSong-Light"
+PDF_TITLE = "Inkstone articles"
+PDF_AUTHOR = "Inkstone"
+# Text laid out per part before it is written out and joined (reportlab holds about 7 bytes
+# per character until then): a worker stays well under 300 MB (bench/export_memory.py).
+PDF_PART_CHARS = 2_000_000
 _PDF_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
@@ -176,16 +181,58 @@ def _pdf_text(value: str) -> str:
     return escape(_PDF_CONTROL.sub("", value)).replace("\n", "<br/>")
 
 
-class PdfWriter:
+class _PdfPart:
     """A reportlab platypus document fed article by article (one section per article)."""
 
     def __init__(self, path: Path) -> None:
         from reportlab.lib.pagesizes import A4
-        from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
         from reportlab.lib.units import mm
+        from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+        doc = BaseDocTemplate(
+            str(path),
+            pagesize=A4,
+            leftMargin=20 * mm,
+            rightMargin=20 * mm,
+            title=PDF_TITLE,
+            author=PDF_AUTHOR,
+        )
+        frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="normal")
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=A4)])
+        # platypus's build() wants the whole story at once; these are the steps it takes,
+        # taken one article at a time so the story never holds more than one.
+        doc._startBuild()
+        doc.canv._doctemplate = doc
+        self._doc = doc
+
+    def lay_out(self, story: list[Any]) -> None:
+        """Add the flowables of ``story`` (consumed) to the pages."""
+        while story:
+            self._doc.clean_hanging()
+            self._doc.handle_flowable(story)
+
+    def close(self) -> None:
+        """Finish the last page and write the part's file."""
+        self._doc.clean_hanging()
+        del self._doc.canv._doctemplate
+        self._doc._endBuild()
+
+
+class PdfWriter:
+    """Articles laid out by reportlab in parts of about ``PDF_PART_CHARS`` characters.
+
+    reportlab keeps a document's pages in memory until it saves it; each part is saved to a
+    file of its own once that much text is in it, and its pages are appended to the export at
+    once (``pdf_join``), so memory stays flat whatever the number of articles. A new part
+    starts on a new page.
+    """
+
+    def __init__(self, path: Path, *, part_chars: int | None = None) -> None:
+        from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-        from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+        from inkstone.jobs.pdf_join import PdfJoiner
 
         if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
@@ -202,22 +249,14 @@ class PdfWriter:
             name: ParagraphStyle(f"{name}-cjk", style, wordWrap="CJK")
             for name, style in styles.items()
         }
-        doc = BaseDocTemplate(
-            str(path),
-            pagesize=A4,
-            leftMargin=20 * mm,
-            rightMargin=20 * mm,
-            title="Inkstone articles",
-            author="Inkstone",
-        )
-        frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="normal")
-        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=A4)])
-        # platypus's build() wants the whole story at once; these are the steps it takes,
-        # taken one article at a time so the story never holds more than one.
-        doc._startBuild()
-        doc.canv._doctemplate = doc
-        self._doc = doc
-        self._empty = True
+        self._part_chars = part_chars or PDF_PART_CHARS
+        # Named ``….part`` like the export's own file, so what a killed worker leaves behind is
+        # removed with it (``retention.recover_jobs``).
+        self._part_path = path.with_name(f"{path.stem}.section{path.suffix}")
+        self._file: IO[bytes] = path.open("wb")
+        self._joiner = PdfJoiner(self._file, title=PDF_TITLE, author=PDF_AUTHOR)
+        self._part: _PdfPart | None = None
+        self._part_size = 0
 
     def _paragraph(self, text: str, style: str) -> Any:
         from reportlab.platypus import Paragraph
@@ -245,24 +284,38 @@ class PdfWriter:
     def write(self, rows: list[ExportRow]) -> None:
         """Lay out ``rows``, one section each."""
         for row in rows:
-            self._empty = False
             self._lay_out(self._story(row))
+            self._part_size += len(row.title) + len(row.description) + len(row.body)
+            if self._part_size >= self._part_chars:
+                self._join_part()
 
     def _lay_out(self, story: list[Any]) -> None:
-        while story:
-            self._doc.clean_hanging()
-            self._doc.handle_flowable(story)
+        if self._part is None:
+            self._part = _PdfPart(self._part_path)
+            self._part_size = 0
+        self._part.lay_out(story)
+
+    def _join_part(self) -> None:
+        if self._part is None:
+            return
+        self._part.close()
+        self._part = None
+        self._joiner.append(self._part_path)
+        self._part_path.unlink()
 
     def close(self) -> None:
-        """Finish the last page and write the document."""
-        if self._empty:  # a PDF needs a page: say why it is empty
+        """Finish the last part and write the document's page tree and trailer."""
+        if self._joiner.page_count == 0 and self._part is None:  # a PDF needs a page
             self._lay_out([self._paragraph("No articles.", "body")])
-        self._doc.clean_hanging()
-        del self._doc.canv._doctemplate
-        self._doc._endBuild()
+        self._join_part()
+        self._joiner.close()
+        self._file.close()
 
     def abort(self) -> None:
-        """Drop the document: reportlab writes nothing before ``close``."""
+        """Release the file and remove the part being laid out (the export is thrown away)."""
+        self._part = None
+        self._file.close()
+        self._part_path.unlink(missing_ok=True)
 
 
 WRITERS: dict[str, type[CsvWriter] | type[XlsxWriter] | type[PdfWriter]] = {

@@ -9,6 +9,7 @@ never offered for download. The writers of each format are in ``export_writers``
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,10 +32,6 @@ from inkstone.jobs.runner import JobCancelled, job_task
 FORMATS = tuple(WRITERS)
 SCOPES = ("mine", "all")
 BATCH = 500
-# reportlab keeps every page in memory until the document is saved (about 7 bytes per
-# character of text): a PDF is refused above this much text so the worker stays under
-# 300 MB. CSV and XLSX stream, and have no limit. (bench/export_memory.py measures it.)
-PDF_MAX_CHARS = 20_000_000
 RESULTS_FOLDER = "jobs"  # under the instance folder, as ``jobs.delivery`` serves them
 TASK_NAME = "inkstone.export_articles"
 
@@ -50,8 +47,6 @@ def start_export(*, owner: User, format: str, scope: str) -> Job:
         raise Invalid(f"must be one of {', '.join(SCOPES)}", field="scope")
     if scope == "all" and not has_scope(owner, Scope.ARTICLES_MODERATE):
         raise PermissionDenied("exporting every article needs articles:moderate", field="scope")
-    if format == "pdf":
-        check_pdf_size(owner_id=None if scope == "all" else owner.id)
     return services.create_job(
         kind=f"export.{format}",
         owner=owner,
@@ -74,21 +69,6 @@ def count_articles(*, owner_id: int | None) -> int:
     """Count the articles an export of ``owner_id`` (``None``: everyone's) will write."""
     query = select(func.count()).select_from(Article).where(_selection(owner_id=owner_id))
     return int(db.session.scalar(query) or 0)
-
-
-def check_pdf_size(*, owner_id: int | None) -> None:
-    """Refuse (``Invalid``) a PDF of more text than ``PDF_MAX_CHARS``."""
-    length = func.length(Article.title) + func.length(Article.description)
-    query = select(func.sum(length + func.length(Article.body))).where(
-        _selection(owner_id=owner_id)
-    )
-    chars = int(db.session.scalar(query) or 0)
-    if chars > PDF_MAX_CHARS:
-        raise Invalid(
-            f"too much text for a PDF ({chars:,} characters, at most {PDF_MAX_CHARS:,}): "
-            "export CSV or XLSX instead",
-            field="format",
-        )
 
 
 def iter_batches(*, owner_id: int | None, batch: int = BATCH) -> Iterator[list[ExportRow]]:
@@ -148,8 +128,6 @@ def write_export(
     *, job: Job, path: Path, format: str, owner_id: int | None, batch: int = BATCH
 ) -> int:
     """Write the export to ``path`` page by page, reporting progress; return the row count."""
-    if format == "pdf":  # checked when asked for too, but articles may have grown since
-        check_pdf_size(owner_id=owner_id)
     total = count_articles(owner_id=owner_id)
     writer: ExportWriter = WRITERS[format](path)
     done = 0
@@ -183,16 +161,19 @@ def run_export(job: Job) -> None:
     try:
         count = write_export(job=job, path=part, format=format, owner_id=owner_id)
         part.replace(final)
+        services.finish_job(  # flushes: fails if the job was deleted meanwhile (its owner's)
+            job=job,
+            summary={"articles": count, "format": format, "scope": scope},
+            path=f"{job.id}/{filename}",
+            filename=filename,
+            size=final.stat().st_size,
+        )
     except BaseException:
         part.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty
         raise
-    services.finish_job(
-        job=job,
-        summary={"articles": count, "format": format, "scope": scope},
-        path=f"{job.id}/{filename}",
-        filename=filename,
-        size=final.stat().st_size,
-    )
 
 
 export_articles = job_task(TASK_NAME)(run_export)

@@ -5,6 +5,9 @@ folder ``instance/jobs/<id>/`` of every job finished more than ``JOB_RESULT_RETE
 ago, and clears its ``result_*`` fields: the API then shows ``result: null`` and a message
 saying the file was removed.
 
+``remove_results`` (``inkstone.jobs.remove_results``) removes at once the folders of jobs
+deleted with their owner's account (``jobs.cleanup``), sent once that deletion commits.
+
 ``recover_jobs`` runs when a worker is ready (``worker_ready``). A worker killed in the middle
 of a job (SIGKILL, out of memory, a lost machine) leaves the job ``running``; with the SQLite
 broker of the embedded mode its message is never delivered again (kombu's SQLAlchemy
@@ -16,7 +19,9 @@ Redis redelivers the message after its visibility timeout anyway).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
@@ -35,6 +41,7 @@ from inkstone.jobs.models import FINISHED, Job, JobStatus, WorkerHeartbeat
 log = structlog.get_logger(__name__)
 
 PURGE_TASK = "inkstone.jobs.purge_results"
+REMOVE_TASK = "inkstone.jobs.remove_results"
 RESULTS_FOLDER = "jobs"  # under the instance folder
 # A job that killed its worker this many times is failed rather than tried again.
 MAX_ATTEMPTS = 3
@@ -99,6 +106,45 @@ def purge_results() -> int:
     purged = purge_old_results(days=days)
     log.info("jobs.results_purged", jobs=purged, days=days)
     return purged
+
+
+def remove_job_folders(*, job_ids: Iterable[int]) -> list[int]:
+    """Remove the folders of the jobs ``job_ids`` that no longer exist; return whose went.
+
+    A job still in the database keeps its folder. Only a folder named by a job id right
+    under ``results_root()`` is ever touched.
+    """
+    wanted = {int(job_id) for job_id in job_ids if 0 < int(job_id) < 2**63}
+    if not wanted:
+        return []
+    alive = set(db.session.scalars(select(Job.id).where(Job.id.in_(wanted))))
+    root = results_root()
+    removed = []
+    for job_id in sorted(wanted - alive):
+        folder = root / str(job_id)
+        if folder.is_symlink():  # never followed: what it points at is not ours
+            folder.unlink()
+        elif folder.is_dir():
+            with contextlib.suppress(FileNotFoundError):  # removed meanwhile by another run
+                shutil.rmtree(folder)
+        else:
+            continue
+        removed.append(job_id)
+    return removed
+
+
+@shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
+    name=REMOVE_TASK,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=3,
+)
+def remove_results(job_ids: list[int]) -> list[int]:
+    """Remove the result folders of deleted jobs (their owner's account went); idempotent."""
+    removed = remove_job_folders(job_ids=job_ids)
+    log.info("jobs.results_removed", jobs=len(removed))
+    return removed
 
 
 # --------------------------------------------------------------------------- recovery

@@ -99,11 +99,14 @@ def start_job(*, job_id: int) -> Job | None:
 
 
 def report_progress(*, job: Job, percent: int, message: str = "") -> bool:
-    """Publish progress (0 to 100 percent); return ``False`` if the job was cancelled meanwhile."""
+    """Publish progress (0 to 100 percent); ``False`` if the job was cancelled or deleted meanwhile.
+
+    (A job is deleted with its owner's account: the work then stops as if cancelled.)
+    """
     percent = max(0, min(100, int(percent)))
     _write(job.id, progress=percent, message=message[:MESSAGE_MAX])
     status = db.session.scalar(select(Job.status).where(Job.id == job.id))
-    return status != JobStatus.CANCELLED
+    return status is not None and status != JobStatus.CANCELLED
 
 
 def finish_job(

@@ -1,4 +1,4 @@
-"""Thumbnail making, after the upload's request has committed."""
+"""Upload tasks, run after the request has committed: thumbnails, purging unused blobs."""
 
 from __future__ import annotations
 
@@ -27,3 +27,15 @@ def make_thumbnails(upload_id: int) -> None:
         services.fill_thumbnails(upload=upload, storage=get_storage())
     except FileNotFoundError:  # its blob went with a deletion meanwhile
         return
+
+
+@shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
+    name="inkstone.media.purge_blobs",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=3,
+)
+def purge_blobs(names: list[str]) -> list[str]:
+    """Delete the blobs in ``names`` that no upload uses any more (idempotent)."""
+    return services.purge_unused(names=names, storage=get_storage())

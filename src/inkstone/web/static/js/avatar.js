@@ -2,25 +2,7 @@
 // its address (the 400 px thumbnail when there is one) fills the avatar address field, which
 // the settings form then saves as usual. Without JavaScript the upload stays hidden.
 
-/** Return ``template`` with each ``{key}`` replaced by ``values[key]``. */
-function fill(template, values) {
-  return (template || "").replace(/\{(\w+)\}/g, (whole, key) => values[key] ?? whole);
-}
-
-/** Return the first error message of an ``{"errors": {field: [message]}}`` answer. */
-async function errorOf(response) {
-  try {
-    const body = await response.json();
-    for (const messages of Object.values(body.errors || {})) {
-      if (messages.length) {
-        return messages[0];
-      }
-    }
-  } catch {
-    // not JSON: a proxy's error page
-  }
-  return `${response.status} ${response.statusText}`.trim();
-}
+import { sendFile, statusLine } from "./file-upload.js";
 
 /** Show ``url`` in the avatar beside the field (an image in place of the initial). */
 function showAvatar(slot, url) {
@@ -48,44 +30,23 @@ function setUpAvatarUpload(box) {
     return;
   }
 
-  function say(text, isError = false) {
-    status.textContent = text;
-    status.classList.toggle("text-danger", isError);
-    status.classList.toggle("text-body-secondary", !isError);
-  }
+  const say = statusLine(status);
 
   async function upload(file) {
-    const name = file.name || "file";
-    say(fill(box.dataset.uploading, { name }));
     input.disabled = true;
-    const data = new FormData();
-    data.append("file", file, name);
-    let response;
+    let sent;
     try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: { "X-CSRFToken": token.value, Accept: "application/json" },
-        body: data,
-        credentials: "same-origin",
-      });
-    } catch {
-      say(fill(box.dataset.offline, { name }), true);
-      return;
+      sent = await sendFile({ url, token, file, box, say });
     } finally {
       input.disabled = false;
     }
-    if (response.status === 201) {
-      const { upload: sent } = await response.json();
+    if (sent) {
       // The field takes absolute http(s) addresses only.
       const address = new URL(sent.thumbnails?.["400"] || sent.url, window.location.href).href;
       field.value = address;
       field.dispatchEvent(new Event("input", { bubbles: true }));
       showAvatar(form.querySelector("[data-avatar-preview]"), address);
       say(box.dataset.done || "");
-    } else if (response.status === 400 || response.status === 401) {
-      say(box.dataset.expired || "", true);
-    } else {
-      say(fill(box.dataset.failed, { name, reason: await errorOf(response) }), true);
     }
   }
 

@@ -3,10 +3,7 @@
 // for an attachment) is inserted at the cursor, and the live preview (editor.js) follows.
 // Without JavaScript the button stays hidden: the rest of the editor works without it.
 
-/** Return ``template`` with each ``{key}`` replaced by ``values[key]``. */
-function fill(template, values) {
-  return (template || "").replace(/\{(\w+)\}/g, (whole, key) => values[key] ?? whole);
-}
+import { fill, sendFile, statusLine } from "./file-upload.js";
 
 /** Return ``text`` safe inside Markdown's link text (brackets, backslashes, line breaks). */
 function linkText(text) {
@@ -23,21 +20,6 @@ function uploadMarkdown(upload) {
   return `[${linkText(name)}](${upload.url})`;
 }
 
-/** Return the first error message of an ``{"errors": {field: [message]}}`` answer. */
-async function errorOf(response) {
-  try {
-    const body = await response.json();
-    for (const messages of Object.values(body.errors || {})) {
-      if (messages.length) {
-        return messages[0];
-      }
-    }
-  } catch {
-    // not JSON: a proxy's error page
-  }
-  return `${response.status} ${response.statusText}`.trim();
-}
-
 /** Upload files from the button or dropped on the body, and insert their Markdown at the cursor. */
 function setUpUploads(form) {
   const box = form.querySelector("[data-upload]");
@@ -52,11 +34,7 @@ function setUpUploads(form) {
   const status = box.querySelector("[data-upload-status]");
   let queue = Promise.resolve();
 
-  function say(text, isError = false) {
-    status.textContent = text;
-    status.classList.toggle("text-danger", isError);
-    status.classList.toggle("text-body-secondary", !isError);
-  }
+  const say = statusLine(status);
 
   function insert(text) {
     const start = source.selectionStart ?? source.value.length;
@@ -68,30 +46,10 @@ function setUpUploads(form) {
   }
 
   async function upload(file) {
-    const name = file.name || "file";
-    say(fill(box.dataset.uploading, { name }));
-    const data = new FormData();
-    data.append("file", file, name);
-    let response;
-    try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: { "X-CSRFToken": token.value, Accept: "application/json" },
-        body: data,
-        credentials: "same-origin",
-      });
-    } catch {
-      say(fill(box.dataset.offline, { name }), true);
-      return;
-    }
-    if (response.status === 201) {
-      const { upload: sent } = await response.json();
+    const sent = await sendFile({ url, token, file, box, say });
+    if (sent) {
       insert(uploadMarkdown(sent));
-      say(fill(box.dataset.done, { name }));
-    } else if (response.status === 400 || response.status === 401) {
-      say(box.dataset.expired || "", true);
-    } else {
-      say(fill(box.dataset.failed, { name, reason: await errorOf(response) }), true);
+      say(fill(box.dataset.done, { name: file.name || "file" }));
     }
   }
 
