@@ -19,7 +19,10 @@ free_port() {
 packages() {
     # chromium: the browser tests drive Debian's Chromium through Playwright (no download).
     # qpdf: checks the structure of the PDF exports.
-    local pkgs=(postgresql redis-server make curl ca-certificates python3 python3-venv chromium qpdf)
+    # fonts-wqy-microhei: the CJK TrueType font PDF exports embed (as in deploy/Dockerfile);
+    # fonts-dejavu-core: a font without Chinese glyphs, which the PDF font tests refuse.
+    local pkgs=(postgresql redis-server make curl ca-certificates python3 python3-venv chromium qpdf
+        fonts-wqy-microhei fonts-dejavu-core)
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
     apt-get update -qq
     # Keep the packages' own services (cluster 15/main on 5432, redis on 6379) from starting:

@@ -46,11 +46,17 @@ def worker_env(instance: Path, **settings: str) -> dict[str, str]:
 
 
 def start_worker(
-    instance: Path, log: Path, *, concurrency: int = 1, settings: dict[str, str] | None = None
+    instance: Path,
+    log: Path,
+    *,
+    concurrency: int = 1,
+    settings: dict[str, str] | None = None,
+    pool: str = "threads",
 ) -> subprocess.Popen[bytes]:
     """Start ``celery worker`` on ``instance`` (output appended to ``log``); do not wait.
 
-    ``settings``: Inkstone settings for the worker, as in ``worker_env``.
+    ``settings``: Inkstone settings for the worker, as in ``worker_env``. ``pool``: ``threads``
+    (as ``make run``) or ``prefork`` (tasks in child processes).
     """
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -59,7 +65,7 @@ def start_worker(
                 "-A",
                 "inkstone.wsgi:celery_app",
                 "worker",
-                "--pool=threads",
+                f"--pool={pool}",
                 f"--concurrency={concurrency}",
                 "--loglevel=INFO",
                 "--without-gossip",
@@ -98,3 +104,16 @@ def stop(worker: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(timeout=10)
+
+
+def child_pids(pid: int) -> list[int]:
+    """Return the pids of the processes whose parent is ``pid`` (Linux ``/proc``)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children

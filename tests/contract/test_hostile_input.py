@@ -175,6 +175,43 @@ def test_nul_in_path_parameters_is_404(
     assert problems == []
 
 
+def _integer_path_parameters(op: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        p
+        for p in op.get("parameters", [])
+        if p["in"] == "path" and p["schema"]["type"] == "integer"
+    ]
+
+
+@pytest.mark.parametrize("beyond", ["maximum", "minimum"])
+def test_ids_outside_the_documented_range_are_404(
+    beyond: str,
+    contract_spec: dict[str, Any],
+    contract_client: FlaskClient,
+    contract_data: ContractData,
+) -> None:
+    # Past 2**63 - 1 neither SQLite nor PostgreSQL can hold the number: no row has it.
+    checked, problems = [], []
+    for path, method, op in _operations(contract_spec):
+        for parameter in _integer_path_parameters(op):
+            bound = parameter["schema"][beyond]
+            for value in (bound + 1, 10**23) if beyond == "maximum" else (bound - 1,):
+                name = parameter["name"]
+                response = contract_client.open(
+                    _url(path, contract_data, **{name: str(value)}),
+                    method=method.upper(),
+                    headers=contract_data.headers,
+                )
+                label = f"{method.upper()} {path} ({name}={value})"
+                checked.append(label)
+                if response.status_code != 404:
+                    problems.append(f"{label}: {response.status_code}, expected 404")
+                elif problem := _problem(label, response, set(op["responses"])):
+                    problems.append(problem)
+    assert checked
+    assert problems == []
+
+
 def _b64(part: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
 

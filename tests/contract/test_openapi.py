@@ -194,6 +194,39 @@ def test_operations_with_path_parameters_document_404(contract_spec: dict[str, A
     assert missing == []
 
 
+def test_operations_without_path_parameters_do_not_document_404(
+    contract_spec: dict[str, Any],
+) -> None:
+    # Nothing in such a path can name a missing thing: a 404 there would be a promise unkept.
+    documented = [
+        label(path, method)
+        for path, method, op in operations(contract_spec)
+        if "{" not in path and "404" in op["responses"]
+    ]
+    assert documented == []
+
+
+def test_uploading_documents_what_it_answers(contract_spec: dict[str, Any]) -> None:
+    # 201 stored; 401 no token; 413 over a limit; 422 no file, a refused kind or past the quota.
+    responses = contract_spec["paths"]["/uploads"]["post"]["responses"]
+    assert set(responses) == {"201", "401", "413", "422"}
+
+
+ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+
+
+def test_id_path_parameters_are_positive_64_bit_integers(contract_spec: dict[str, Any]) -> None:
+    schemas = {}
+    for path, method, op in operations(contract_spec):
+        for parameter in op.get("parameters", []):
+            parameter = resolve(contract_spec, parameter)
+            if parameter["in"] == "path" and parameter["name"].endswith("_id"):
+                schemas[f"{label(path, method)} {parameter['name']}"] = parameter["schema"]
+    names = {key.rsplit(" ", 1)[1] for key in schemas}
+    assert {"upload_id", "job_id", "comment_id", "message_id", "session_id"} <= names
+    assert schemas == dict.fromkeys(schemas, ID_SCHEMA)
+
+
 def _is_error_schema(spec: dict[str, Any], schema: Any) -> bool:
     schema = resolve(spec, schema)
     errors = resolve(spec, schema.get("properties", {}).get("errors", {}))

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import smtplib
+import socket
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from celery.signals import task_retry
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_mailman import EmailMultiAlternatives
+from sqlalchemy import select
+from structlog.testing import capture_logs
 
 from inkstone import create_app
 from inkstone.auth.models import User
 from inkstone.core.config import ConfigError
-from inkstone.core.mail import compose, queue_mail, site_url, smtp_settings
-from inkstone.extensions import db
-from tests.conftest import DEFAULT_PASSWORD, app_config, csrf_token
+from inkstone.core.mail import compose, is_transient, queue_mail, site_url, smtp_settings
+from inkstone.core.tasks import MAIL_RETRIES
+from inkstone.extensions import db, limiter
+from tests.conftest import (
+    DEFAULT_PASSWORD,
+    IsolatedClient,
+    app_config,
+    csrf_token,
+    redirect_target,
+    require_service,
+)
+
+try:
+    from aiosmtpd.controller import Controller
+except ImportError:  # pragma: no cover - a dev dependency
+    Controller = None
 
 
 @pytest.fixture
@@ -251,3 +275,212 @@ def test_without_a_worker_the_request_sends_the_mail_itself(app, mailbox, monkey
         queue_mail(_mail("direct@example.org"))
         db.session.commit()
     assert [m.to for m in mailbox] == [["direct@example.org"]]
+
+
+# --------------------------------------------------------------------------- failures and retries
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (TimeoutError("timed out"), True),
+        (socket.gaierror(-3, "Temporary failure in name resolution"), True),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True),
+        (smtplib.SMTPDataError(451, b"4.7.1 Try again later"), True),
+        (smtplib.SMTPSenderRefused(421, b"4.3.2 Shutting down", "no-reply@x.test"), True),
+        (smtplib.SMTPRecipientsRefused({"a@x.test": (450, b"4.2.0 Greylisted")}), True),
+        (smtplib.SMTPDataError(550, b"5.7.1 Rejected as spam"), False),
+        (smtplib.SMTPAuthenticationError(535, b"5.7.8 Bad credentials"), False),
+        (smtplib.SMTPRecipientsRefused({"a@x.test": (550, b"5.1.1 No such user")}), False),
+        (
+            smtplib.SMTPRecipientsRefused(
+                {"a@x.test": (450, b"4.2.0 Greylisted"), "b@x.test": (550, b"5.1.1 No such user")}
+            ),
+            False,
+        ),
+        (smtplib.SMTPNotSupportedError("SMTPUTF8 not supported"), False),
+        (ValueError("bad address"), False),
+    ],
+)
+def test_only_failures_that_may_pass_are_worth_another_try(error, transient):
+    assert is_transient(error) is transient
+
+
+class ScriptedServer:
+    """An aiosmtpd handler answering each message's DATA with the next reply of a script.
+
+    The last reply repeats. A ``250`` keeps the message, as a mail server that accepted it.
+    """
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.attempts = 0
+        self.delivered: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        reply = self.replies[min(self.attempts, len(self.replies) - 1)]
+        self.attempts += 1
+        if reply.startswith("250"):
+            self.delivered.append(envelope)
+        return reply
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    """A port on 127.0.0.1 for a mail server (none listens there unless a test starts one)."""
+    require_service("aiosmtpd", Controller is not None, "install the dev dependencies")
+    return _free_port()
+
+
+@pytest.fixture
+def serve(smtp_port: int) -> Iterator[Any]:
+    """Return a function starting a ``ScriptedServer`` on ``smtp_port`` (stopped afterwards)."""
+    started: list[Any] = []
+
+    def start(*replies: str) -> ScriptedServer:
+        handler = ScriptedServer(*replies)
+        controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        started.append(controller)
+        return handler
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_mail_app(app, db, tmp_path, database_url, smtp_port, monkeypatch) -> Iterator[Flask]:
+    """An app mailing through SMTP on ``smtp_port``, its tasks run in place (no broker)."""
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    mailing = create_app(
+        app_config(
+            tmp_path,
+            database_url,
+            MAIL_URL=f"smtp://127.0.0.1:{smtp_port}?timeout=5",
+            MAIL_FROM="Inkstone <no-reply@inkstone.test>",
+            MAIL_IN_WORKER=True,
+        )
+    )
+    mailing.test_client_class = IsolatedClient
+    yield mailing
+    with mailing.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def retries() -> Iterator[list[float]]:
+    """The delays (seconds) of the retries the mail task asks for, in order."""
+    asked: list[float] = []
+
+    def record(sender: Any = None, reason: Any = None, **_kwargs: Any) -> None:
+        if sender is not None and sender.name == "inkstone.send_mail":
+            asked.append(reason.when)
+
+    task_retry.connect(record, weak=False)
+    yield asked
+    task_retry.disconnect(record)
+
+
+def _send_one(app: Flask, to: str = "reader@example.org") -> None:
+    with app.app_context():
+        queue_mail(_mail(to))
+        db.session.commit()  # the task runs in place here: no broker, no worker
+
+
+def test_the_worker_tries_again_after_a_4xx_and_the_mail_arrives(smtp_mail_app, serve, retries):
+    server = serve("451 4.7.1 Greylisted, try again later", "451 4.7.1 Still greylisted", "250 OK")
+
+    with capture_logs() as logs:
+        _send_one(smtp_mail_app, "patient@example.org")
+
+    assert server.attempts == 3
+    [envelope] = server.delivered
+    assert envelope.rcpt_tos == ["patient@example.org"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["Subject"] == "Hello"
+    # Two retries, each after a wait drawn below an exponential bound (never past 10 minutes).
+    assert len(retries) == 2
+    assert all(0 <= delay <= bound for delay, bound in zip(retries, (30, 60), strict=True))
+    events = [entry["event"] for entry in logs]
+    assert events.count("mail.deferred") == 2
+    assert "mail.failed" not in events
+
+
+def test_a_refused_connection_is_tried_again_until_the_server_is_back(
+    smtp_mail_app, serve, retries
+):
+    # Nobody listens on the port at first; the server comes up after the second retry is asked.
+    server: list[ScriptedServer] = []
+
+    def come_up(sender: Any = None, **_kwargs: Any) -> None:
+        if len(retries) == 2 and not server:
+            server.append(serve("250 OK"))
+
+    task_retry.connect(come_up, weak=False)
+    try:
+        _send_one(smtp_mail_app, "later@example.org")
+    finally:
+        task_retry.disconnect(come_up)
+
+    assert len(retries) == 2
+    assert [e.rcpt_tos for e in server[0].delivered] == [["later@example.org"]]
+
+
+def test_a_5xx_is_not_tried_again_and_the_mail_is_dropped(smtp_mail_app, serve, retries):
+    server = serve("550 5.1.1 No such user here")
+
+    with capture_logs() as logs:
+        _send_one(smtp_mail_app, "nobody@example.org")
+
+    assert server.attempts == 1
+    assert server.delivered == []
+    assert retries == []
+    [failed] = [entry for entry in logs if entry["event"] == "mail.failed"]
+    assert failed["to"] == ["nobody@example.org"]
+
+
+def test_a_server_that_stays_unavailable_gets_five_retries_then_the_mail_is_dropped(
+    smtp_mail_app, serve, retries
+):
+    server = serve("421 4.3.2 Service shutting down")
+
+    with capture_logs() as logs:
+        _send_one(smtp_mail_app)  # the commit goes through: nothing raised
+
+    assert server.attempts == 1 + MAIL_RETRIES == 6
+    assert len(retries) == MAIL_RETRIES
+    assert all(delay <= 600 for delay in retries)
+    assert [entry["event"] for entry in logs].count("mail.failed") == 1
+
+
+def test_sending_in_the_request_logs_a_failure_and_the_page_still_works(
+    smtp_mail_app, serve, monkeypatch
+):
+    monkeypatch.setitem(smtp_mail_app.config, "MAIL_IN_WORKER", False)
+    server = serve("451 4.7.1 Try again later")
+    client = smtp_mail_app.test_client()
+    form = {
+        "csrf_token": csrf_token(client, "/register"),
+        "username": "unlucky",
+        "email": "unlucky@example.org",
+        "password": DEFAULT_PASSWORD,
+        "confirm": DEFAULT_PASSWORD,
+    }
+
+    with capture_logs() as logs:
+        response = client.post("/register", data=form)
+
+    assert redirect_target(response) == "/"  # not a 500: the account is made
+    assert server.attempts == 1  # a request never waits through retries
+    assert server.delivered == []
+    assert "mail.failed" in [entry["event"] for entry in logs]
+    with smtp_mail_app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "unlucky")) is not None

@@ -7,8 +7,6 @@ import io
 import re
 import shutil
 import subprocess
-import zlib
-from base64 import a85decode
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
+from structlog.testing import capture_logs
 
 from inkstone.articles.models import Article
 from inkstone.auth.models import RoleName
@@ -167,6 +166,35 @@ def test_exports_need_a_token(client):
     assert response.status_code == 401
 
 
+FORMULAS = {
+    '=HYPERLINK("http://evil.example","Click")': "=",
+    "+SUM(1,2)": "+",
+    "-2+3": "-",
+    "@SUM(A1:A2)": "@",
+    "'Tis a quote": "'",
+}
+
+
+def test_a_csv_cell_that_a_spreadsheet_would_run_starts_with_a_quote(
+    app, client, author, auth_headers, make_article
+):
+    for title in FORMULAS:
+        make_article(author, title=title, description="=1+1", body="- item\n- another")
+    make_article(author, title="Plain", tag_list=["=cmd"], body="\t=tab first")
+
+    job = _finished(app, _export(client, auth_headers(author)))
+    assert job.message == "Exported 6 articles"
+    rows = {row["title"]: row for row in _csv_rows(_file(app, job).read_bytes())}
+
+    assert set(rows) == {f"'{title}" for title in FORMULAS} | {"Plain"}
+    for title in FORMULAS:
+        row = rows[f"'{title}"]
+        assert (row["description"], row["body"]) == ("'=1+1", "'- item\n- another")
+    assert rows["Plain"]["tags"] == "'=cmd"
+    assert rows["Plain"]["body"] == "'\t=tab first"
+    assert not any(row["slug"].startswith("'") for row in rows.values())  # slugs never need it
+
+
 # --------------------------------------------------------------------------- XLSX and PDF
 
 
@@ -192,35 +220,52 @@ def test_an_xlsx_export_opens_in_openpyxl_with_every_row(
     assert abs(by_title["Second"][6] - utcnow().replace(tzinfo=None)) < timedelta(minutes=5)
 
 
-_PDF_STRING = re.compile(rb"\(((?:\\.|[^\\()])*)\)\s*Tj")
-_PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+def test_an_xlsx_cell_is_text_never_a_formula(app, client, author, auth_headers, make_article):
+    titles = [*FORMULAS, "#N/A"]
+    for title in titles:
+        make_article(author, title=title, description="=1+1", tag_list=["=cmd"])
+
+    path = _file(app, _finished(app, _export(client, auth_headers(author), format="xlsx")))
+
+    sheet = load_workbook(path).active
+    rows = list(sheet.iter_rows(min_row=2))
+    assert sorted(row[1].value for row in rows) == sorted(titles)  # as written: no quote
+    for row in rows:
+        title, description, tags = row[1], row[2], row[4]
+        assert (title.data_type, description.data_type, tags.data_type) == ("s", "s", "s")
+        assert (description.value, tags.value) == ("=1+1", "=cmd")
+    assert "<f>" not in _sheet_xml(path)  # no formula anywhere in the sheet
 
 
-def _unescape(literal: bytes) -> bytes:
-    def one(match: re.Match[bytes]) -> bytes:
-        escaped = match.group(1)
-        if escaped[:1].isdigit():
-            return bytes([int(escaped, 8) & 0xFF])
-        return _PDF_ESCAPES.get(escaped, escaped)
+def _sheet_xml(path: Path) -> str:
+    import zipfile
 
-    return re.sub(rb"\\([0-7]{1,3}|.)", one, literal, flags=re.S)
+    with zipfile.ZipFile(path) as book:
+        return book.read("xl/worksheets/sheet1.xml").decode()
 
 
-def _pdf_text(data: bytes, *, raw: bool = False) -> str:
-    """Return the text a PDF shows (reportlab: ASCII85 + Flate streams, UCS-2 CID strings).
+WQY_MICROHEI = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # fonts-wqy-microhei
+_SUBSET_TAG = re.compile(r"^/[A-Z]{6}\+")
 
-    With ``raw``, ``data`` is one page's content, already decoded.
+
+def _pdf_text(path: Path) -> str:
+    """Return the text a PDF shows, page after page, as a viewer copies it (pypdf).
+
+    An embedded TrueType subset shows codes of its own: its ToUnicode map turns them back
+    into text, as a viewer's search and copy do.
     """
-    shown = []
-    streams = [data] if raw else re.findall(rb"stream\r?\n(.*?)endstream", data, re.S)
-    for stream in streams:
-        try:
-            content = stream if raw else zlib.decompress(a85decode(stream.strip(), adobe=True))
-        except (ValueError, zlib.error):
-            continue
-        for literal in _PDF_STRING.findall(content):
-            shown.append(_unescape(literal).decode("utf-16-be", errors="replace"))
-    return "".join(shown)
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def _text_fonts(path: Path) -> list[Any]:
+    """Return the font dictionaries of every page (reportlab's unused Helvetica aside)."""
+    fonts = []
+    for page in PdfReader(path).pages:
+        for reference in page["/Resources"]["/Font"].values():
+            font = reference.get_object()
+            if font["/BaseFont"] != "/Helvetica":  # the canvas's initial font, shows nothing
+                fonts.append(font)
+    return fonts
 
 
 def test_a_pdf_export_is_a_pdf_with_the_titles_in_it(
@@ -236,14 +281,66 @@ def test_a_pdf_export_is_a_pdf_with_the_titles_in_it(
 
     response = _export(client, auth_headers(author), format="pdf")
     assert response.json["job"]["kind"] == "export.pdf"
-    data = _file(app, _finished(app, response)).read_bytes()
-    assert data.startswith(b"%PDF")
-    assert b"STSong-Light" in data  # the CJK font the viewer supplies
-    text = _pdf_text(data)
+    path = _file(app, _finished(app, response))
+    assert path.read_bytes().startswith(b"%PDF")
+    text = _pdf_text(path)
     assert "<b>title</b>" in text  # markup shown as written, not applied
     assert "<script>x</script>" in text
     assert CHINESE_TITLE in text
     assert "writer" in text
+    # Latin and Chinese text in one font (whichever pdf_fonts chose).
+    names = {_SUBSET_TAG.sub("/", font["/BaseFont"]) for font in _text_fonts(path)}
+    assert len({re.sub(r"-\d+$", "", name) for name in names}) == 1, names
+
+
+def test_a_pdf_export_embeds_the_debian_cjk_font(
+    app, client, author, auth_headers, make_article, monkeypatch
+):
+    """With fonts-wqy-microhei installed, the PDF shows its Chinese text in any viewer."""
+    require_service(
+        "fonts-wqy-microhei", WQY_MICROHEI.is_file(), f"Debian's font package ({WQY_MICROHEI})"
+    )
+    monkeypatch.setitem(app.config, "PDF_FONT_PATH", "")  # the default choice
+    make_article(author, title=CHINESE_TITLE, description="导语 Lead", body=CHINESE_BODY)
+
+    path = _file(app, _finished(app, _export(client, auth_headers(author), format="pdf")))
+    fonts = _text_fonts(path)
+    assert fonts
+    for font in fonts:
+        # A subset (tag + name) of the font, its glyph outlines in the file.
+        assert re.fullmatch(r"/[A-Z]{6}\+WenQuanYiMicroHei-\d+", font["/BaseFont"])
+        assert font["/Subtype"] == "/TrueType"
+        assert len(font["/FontDescriptor"]["/FontFile2"].get_data()) > 1_000
+        assert "/ToUnicode" in font  # text can be searched and copied
+    assert b"STSong-Light" not in path.read_bytes()  # no font left to the viewer
+    text = _pdf_text(path)
+    assert CHINESE_TITLE in text
+    assert "导语 Lead" in text
+    assert "处处闻啼鸟。" in text
+    assert "夜来风雨声，花落知多少。" in text
+
+
+def test_a_pdf_export_with_an_unusable_font_setting_uses_the_default_font(
+    app, client, author, auth_headers, make_article, monkeypatch, tmp_path
+):
+    not_a_font = tmp_path / "not-a-font.ttf"
+    not_a_font.write_text("hello, not a font\n")
+    monkeypatch.setitem(app.config, "PDF_FONT_PATH", str(not_a_font))
+    make_article(author, title=CHINESE_TITLE, body=CHINESE_BODY)
+
+    with capture_logs() as logs:
+        job = _finished(app, _export(client, auth_headers(author), format="pdf"))
+    path = _file(app, job)  # the export succeeded
+    text = _pdf_text(path)
+    assert CHINESE_TITLE in text
+    assert "writer" in text
+    [error] = [line for line in logs if line["event"] == "pdf_font.unusable"]
+    assert error["log_level"] == "error"
+    assert error["path"] == str(not_a_font)
+    assert "not an embeddable TrueType font" in error["reason"]
+    if WQY_MICROHEI.is_file():  # the default: the Debian font, embedded
+        names = {_SUBSET_TAG.sub("/", font["/BaseFont"]) for font in _text_fonts(path)}
+        assert names == {"/WenQuanYiMicroHei-0"}
 
 
 def test_an_empty_export_still_makes_a_file(app, client, author, auth_headers):
@@ -413,8 +510,8 @@ def test_a_pdf_laid_out_in_parts_is_one_document_with_every_article_in_order(
     for page in reader.pages:  # each page keeps its size and fonts from its part
         assert [float(x) for x in page.mediabox] == pytest.approx([0, 0, 595.2756, 841.8898])
         assert "/Font" in page["/Resources"]
-    shown = [_pdf_text(page.get_contents().get_data(), raw=True) for page in reader.pages]
-    text = "".join(shown)
+    # Each part's font subset numbers its glyphs its own way: each page reads with its own.
+    text = "".join(page.extract_text() for page in reader.pages)
     positions = [text.index(f"Bulk {n} 批量") for n in range(150)]
     assert positions == sorted(positions)  # every article once, in id order
     assert len(re.findall(r"Bulk \d+ 批量", text)) == 150

@@ -336,6 +336,8 @@ def test_a_long_import_reports_progress_and_stops_when_cancelled(
     assert len(_articles(app, user)) == 50
     again = _upload(client, headers, _csv(*rows)).get_json()["job"]
     assert again["progress"] == 100
+    # The last progress report ("75 of 100 rows") gives way to what the import did.
+    assert again["message"] == "Imported: 50 created, 50 skipped, 0 failed"
     summary = _summary(app, again["id"])
     assert (summary["created"], summary["skipped"]) == (50, 50)
 
@@ -364,3 +366,186 @@ def test_hostile_front_matter_fails_its_member_only(
     assert reasons["ancient.md"] == "date is out of range"
     assert reasons["latin1.md"] == "not UTF-8 text"
     assert set(_articles(app, user)) == {"42"}
+
+
+def test_an_impossible_date_fails_its_member_only(
+    app: Flask, client: FlaskClient, importer: tuple[User, dict[str, str]]
+) -> None:
+    user, headers = importer
+    archive = _zip(
+        {
+            "month.md": "---\ntitle: Month 13\ndate: 2024-13-45\n---\nBody",
+            "tagged.md": "---\ntitle: Dated tag\ntags: [2024-02-30]\n---\nBody",
+            "titled.md": "---\ntitle: 2024-02-30\n---\nBody",
+            "zone.md": "---\ntitle: Zone\ndate: 2024-01-02 03:04:05 +99\n---\nBody",
+            "tagged-date.md": "---\ntitle: Explicit\ndate: !!timestamp 2024-02-30\n---\nBody",
+            "good.md": "---\ntitle: Good\ndate: 2024-02-29t10:00:00.5-05:00\n---\nBody",
+        }
+    )
+    job = _upload(client, headers, archive, name="x.zip").get_json()["job"]
+    summary = _summary(app, job["id"])
+    assert (summary["created"], summary["failed"]) == (3, 3)
+    reasons = {error["line"]: error["reason"] for error in summary["errors"]}
+    assert reasons["month.md"] == "date '2024-13-45' is not a real date (month must be in 1..12)"
+    assert reasons["zone.md"].startswith("date '2024-01-02 03:04:05 +99' is not a real date")
+    assert reasons["tagged-date.md"] == (
+        "the front matter is not valid YAML"
+        " (line 3: '2024-02-30' cannot be read (day is out of range for month))"
+    )
+    articles = _articles(app, user)
+    # Dates that are not the article's date are text, as numbers are.
+    assert set(articles) == {"Dated tag", "2024-02-30", "Good"}
+    assert [tag.name for tag in articles["Dated tag"].tags] == ["2024-02-30"]
+    assert articles["Good"].created_at == datetime(2024, 2, 29, 15, 0, 0, 500_000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "reason"),
+    [
+        ("title: [unclosed", "the front matter is not valid YAML (line 3: "),
+        ("title: !!python/object/apply:os.system [ls]", "could not determine a constructor"),
+        ("title: !!int abc", "'abc' cannot be read"),
+        ("title: !!float abc", "'abc' cannot be read"),
+        ("title: " + "9" * 5000, "cannot be read (Exceeds the limit (4300 digits)"),
+        ("title: 0x" + "f" * 5000, "title is too large a number"),
+        ("title: {a: 1}", "title must be text"),
+        ("title: T\ndescription: [a, b]", "description must be text"),
+        ("title: T\ntags: {a: 1}", "tags must be a list or a comma-separated string"),
+        ("title: T\ntags: [[a]]", "tags must be a list or a comma-separated string"),
+        ("title: T\ndate: {a: 1}", "date is not an ISO 8601 date or timestamp"),
+        ("title: T\ndate: soon", "date is not an ISO 8601 date or timestamp"),
+        ("title: T\npublished: maybe", "published must be true or false"),
+        ("? [a]\n: b", "found unhashable key"),
+        ("<<: 1", "expected a mapping or list of mappings for merging"),
+        (
+            "title: x\x07y",
+            "the front matter is not valid YAML (special characters are not allowed)",
+        ),
+        ("title:\tT\n\t- y", "the front matter is not valid YAML (line "),
+        ("title: *nowhere", "found undefined alias"),
+        ("title: " + "{a: " * 3000 + "}" * 3000, "the front matter is nested too deeply"),
+        ("just text", "the front matter is not a mapping of names to values"),
+    ],
+)
+def test_hostile_yaml_is_a_row_error_with_its_reason(
+    app: Flask,
+    client: FlaskClient,
+    importer: tuple[User, dict[str, str]],
+    front_matter: str,
+    reason: str,
+) -> None:
+    user, headers = importer
+    archive = _zip(
+        {
+            "hostile.md": f"---\n{front_matter}\n---\nBody",
+            "good.md": "---\ntitle: Good\n---\nBody",
+        }
+    )
+    job = _upload(client, headers, archive, name="x.zip").get_json()["job"]
+    summary = _summary(app, job["id"])
+    assert (summary["created"], summary["failed"]) == (1, 1)
+    [error] = summary["errors"]
+    assert error["line"] == "hostile.md"
+    assert reason in error["reason"]
+    assert set(_articles(app, user)) == {"Good"}
+
+
+@pytest.mark.parametrize(
+    "compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+)
+def test_a_damaged_member_fails_alone_whatever_its_compression(
+    app: Flask, client: FlaskClient, importer: tuple[User, dict[str, str]], compression: int
+) -> None:
+    user, headers = importer
+    good = "---\ntitle: Good\n---\n" + "Body " * 200
+    archive = bytearray(_zip({"a-damaged.md": good, "b-good.md": good}, compression))
+    # Garble the first member's data (its local header is 30 bytes plus its name).
+    start = 30 + len("a-damaged.md") + 8
+    archive[start : start + 16] = b"\xff" * 16
+    job = _upload(client, headers, bytes(archive), name="x.zip").get_json()["job"]
+    summary = _summary(app, job["id"])
+    assert summary["created"] == 1
+    assert summary["errors"] == [
+        {"line": "a-damaged.md", "reason": "could not be unpacked (damaged or encrypted)"}
+    ]
+    assert set(_articles(app, user)) == {"Good"}
+
+
+# --------------------------------------------------------------------------- formulas in a CSV
+
+FORMULA_TITLES = [
+    '=HYPERLINK("http://evil.example","Click")',
+    "+SUM(1,2)",
+    "-1",
+    "@cmd",
+    "'Tis a title that starts with a quote",
+    "''two quotes",
+]
+
+
+def _exported_csv(app: Flask, client: FlaskClient, headers: dict[str, str]) -> bytes:
+    response = client.post("/api/v1/exports", json={"export": {"format": "csv"}}, headers=headers)
+    assert response.status_code == 202
+    with app.app_context():
+        job = _db.session.get(Job, int(response.get_json()["job"]["id"]))
+        assert job is not None
+        assert job.result_path is not None, job.error
+        return (Path(app.instance_path) / "jobs" / job.result_path).read_bytes()
+
+
+def test_an_exported_csv_with_formula_like_text_imports_back_exactly(
+    app: Flask,
+    client: FlaskClient,
+    importer: tuple[User, dict[str, str]],
+    make_user: Callable[..., User],
+    auth_headers: Callable[..., dict[str, str]],
+    make_article: Callable[..., Article],
+) -> None:
+    user, headers = importer
+    for title in FORMULA_TITLES:
+        make_article(
+            user, title=title, description="=1+1", body="- item\n- another", tag_list=["=cmd"]
+        )
+    make_article(user, title="Plain", description="'quoted", body="'Tis the body")
+    data = _exported_csv(app, client, headers)
+    assert b"\r\n'=HYPERLINK" not in data  # every such cell is escaped …
+    assert ",'=1+1," in data.decode("utf-8-sig")
+
+    # … and the same user importing it back gets nothing twice: the text matches exactly.
+    again = _upload(client, headers, data).get_json()["job"]
+    assert _summary(app, again["id"]) == {"created": 0, "skipped": 7, "failed": 0, "errors": []}
+    assert len(_articles(app, user)) == 7
+
+    someone = make_user()
+    job = _upload(client, auth_headers(someone), data).get_json()["job"]
+    assert _summary(app, job["id"])["created"] == 7
+    articles = _articles(app, someone)
+    assert set(articles) == {*FORMULA_TITLES, "Plain"}
+    for title in FORMULA_TITLES:
+        article = articles[title]
+        assert (article.description, article.body) == ("=1+1", "- item\n- another")
+        assert [tag.name for tag in article.tags] == ["=cmd"]
+    assert (articles["Plain"].description, articles["Plain"].body) == ("'quoted", "'Tis the body")
+
+
+def test_a_hand_made_csv_keeps_a_leading_quote_that_escapes_nothing(
+    app: Flask, client: FlaskClient, importer: tuple[User, dict[str, str]]
+) -> None:
+    user, headers = importer
+    job = _upload(
+        client, headers, _csv("s,'Tis the season,,'=1+1,,true,,,a", "t,'',,'-item,,true,,,a")
+    ).get_json()["job"]
+    assert _summary(app, job["id"])["created"] == 2
+    articles = _articles(app, user)
+    assert articles["'Tis the season"].body == "=1+1"
+    assert articles["'"].body == "-item"
+
+
+def test_a_csv_that_is_not_utf8_fails_as_a_report_not_a_crash(app: Flask) -> None:
+    from inkstone.jobs.imports import read_rows
+
+    with app.app_context():
+        [row] = read_rows("csv", b"\xff\xfe" + HEADER.encode("utf-16-le"))
+        assert row.error == "the file is not UTF-8 text"
+        [row] = read_rows("zip", b"PK\x03\x04 not a zip")
+        assert row.error == "the file is not a zip archive that can be read"

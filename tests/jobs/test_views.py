@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -153,3 +154,95 @@ def test_cancel_needs_the_csrf_token(signed_in, owner, make_job):
 @pytest.mark.parametrize("path", ["/jobs/0", "/jobs/9223372036854775808", "/jobs?page=0"])
 def test_impossible_addresses_are_not_found(signed_in, path):
     assert signed_in.get(path).status_code == 404
+
+
+# --------------------------------------------------------------------------- kinds and reports
+
+
+def test_jobs_are_named_in_words(signed_in, owner, make_job):
+    kinds = {
+        "export.csv": "CSV export",
+        "export.xlsx": "Excel export",
+        "export.pdf": "PDF export",
+        "import.zip": "Import",
+    }
+    jobs = {kind: make_job(owner, JobStatus.RUNNING, kind=kind) for kind in kinds}
+    listed = page_text(signed_in.get("/jobs"))
+    for kind, words in kinds.items():
+        assert f'href="/jobs/{jobs[kind].id}">{words}</a>' in listed
+        assert kind not in listed
+        page = page_text(signed_in.get(f"/jobs/{jobs[kind].id}"))
+        assert f'<h1 class="h2 mb-3">{words}</h1>' in page
+        assert kind not in page
+
+
+IMPORT_SUMMARY = {
+    "created": 3,
+    "skipped": 1,
+    "failed": 25,
+    "errors": [{"line": "posts/broken.md", "reason": "the front matter is not valid YAML"}]
+    + [
+        {"line": line, "reason": "title: Missing data for required field."} for line in range(2, 26)
+    ],
+}
+
+
+def test_a_finished_import_shows_its_report_not_its_last_progress(signed_in, owner, make_job):
+    job = make_job(
+        owner,
+        JobStatus.SUCCEEDED,
+        kind="import.zip",
+        summary=IMPORT_SUMMARY,
+        message="2975 of 3000 rows",
+    )
+    page = page_text(signed_in.get(f"/jobs/{job.id}"))
+    assert "Imported: 3 created, 1 skipped, 25 failed" in page
+    assert "2975 of 3000 rows" not in page
+    assert "Import report" in page
+    assert re.search(r"Articles created</dt>\s*<dd[^>]*>3</dd>", page)
+    assert re.search(r"Skipped</dt>\s*<dd[^>]*>1</dd>", page)
+    assert re.search(r"Failed</dt>\s*<dd[^>]*>25</dd>", page)
+    assert "you have an article with the same title and body" in page
+    # The first rows that failed, with line (or file) and reason; the rest counted.
+    rows = re.findall(r"<tr>\s*<td[^>]*>([^<]*)</td>\s*<td>([^<]*)</td>", page)
+    assert len(rows) == 20
+    assert rows[0] == ("posts/broken.md", "the front matter is not valid YAML")
+    assert rows[1] == ("2", "title: Missing data for required field.")
+    assert "… and 5 more rows that were not imported." in page
+
+
+def test_the_report_is_in_the_reader_s_language(signed_in, owner, make_job):
+    job = make_job(owner, JobStatus.SUCCEEDED, kind="import.csv", summary=IMPORT_SUMMARY)
+    page = page_text(signed_in.get(f"/jobs/{job.id}", headers={"Accept-Language": "zh-CN"}))
+    assert '<h1 class="h2 mb-3">导入</h1>' in page
+    assert "导入完成：新建 3 篇，跳过 1 篇，失败 25 篇" in page
+    assert "导入报告" in page
+    assert "未能导入的行" in page
+    assert "……另有 5 行未能导入。" in page
+    listed = page_text(signed_in.get("/jobs", headers={"Accept-Language": "zh-CN"}))
+    assert f'href="/jobs/{job.id}">导入</a>' in listed
+    export = make_job(owner, JobStatus.SUCCEEDED, kind="export.xlsx", summary={"articles": 2})
+    page = page_text(signed_in.get(f"/jobs/{export.id}", headers={"Accept-Language": "zh-CN"}))
+    assert '<h1 class="h2 mb-3">Excel 导出</h1>' in page
+    assert "已导出 2 篇文章" in page
+
+
+def test_an_import_without_failures_shows_no_table(signed_in, owner, make_job):
+    summary = {"created": 2, "skipped": 0, "failed": 0, "errors": []}
+    job = make_job(owner, JobStatus.SUCCEEDED, kind="import.csv", summary=summary)
+    page = page_text(signed_in.get(f"/jobs/{job.id}"))
+    assert "Imported: 2 created, 0 skipped, 0 failed" in page
+    assert "Rows that were not imported" not in page
+    assert "more rows" not in page
+    assert "same title and body" not in page
+
+
+def test_a_finished_export_says_how_many_articles_it_wrote(signed_in, owner, make_job):
+    job = make_job(
+        owner, JobStatus.SUCCEEDED, kind="export.pdf", summary={"articles": 1}, message="stale"
+    )
+    page = page_text(signed_in.get(f"/jobs/{job.id}"))
+    assert "Exported 1 article" in page
+    assert "Exported 1 articles" not in page
+    assert "stale" not in page
+    assert "Import report" not in page

@@ -1,9 +1,11 @@
-"""Jobs run by a real Celery worker (threads pool), asked for through the API as a user would.
+"""Jobs run by a real Celery worker, asked for through the API as a user would.
 
 The site and the worker share one migrated instance folder (its SQLite database, the embedded
-SQLite broker, the result and upload files). A second run of the export goes through Redis
-when ``INKSTONE_TEST_REDIS_URL`` is set. A worker killed in the middle of an export leaves no
-file to download; the next worker to start queues the job again and finishes it.
+SQLite broker, the result and upload files). The export, the import and the thumbnails run
+again through Redis when ``INKSTONE_TEST_REDIS_URL`` is set. A worker killed in the middle of
+an export leaves no file to download; the next worker to start queues the job again and
+finishes it. A prefork pool process killed mid-export: the task is delivered again and takes
+the job over.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from inkstone.core.ids import new_id
 from inkstone.extensions import db
 from inkstone.jobs.models import Job
 from tests.conftest import DEFAULT_PASSWORD, MIGRATIONS_DIR, app_config, require_service
-from tests.worker_helpers import CELERY, start_worker, stop, wait_until_ready
+from tests.worker_helpers import CELERY, child_pids, start_worker, stop, wait_until_ready
 
 REDIS_URL = os.environ.get("INKSTONE_TEST_REDIS_URL", "")
 DONE_TIMEOUT = 60  # seconds for a job to finish
@@ -91,10 +93,12 @@ def _close(site: Site) -> None:
         db.engine.dispose()
 
 
-def _started(site: Site, log: Path, **settings: str) -> subprocess.Popen[bytes]:
+def _started(
+    site: Site, log: Path, pool: str = "threads", **settings: str
+) -> subprocess.Popen[bytes]:
     require_service("the celery command", CELERY.exists(), str(CELERY))
     after = log.stat().st_size if log.exists() else 0
-    worker = start_worker(site.instance, log, settings=settings)
+    worker = start_worker(site.instance, log, settings=settings, pool=pool)
     problem = wait_until_ready(worker, log, after=after)
     if problem is not None:
         stop(worker)
@@ -202,12 +206,22 @@ def redis_site(site: Site) -> Iterator[tuple[Site, Path]]:
 # --------------------------------------------------------------------------- the jobs
 
 
-@pytest.mark.parametrize("broker", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
-def test_an_export_runs_in_the_worker_and_downloads(request, site, broker):
+BROKERS = pytest.mark.parametrize(
+    "broker", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+)
+
+
+def _with_broker(request: pytest.FixtureRequest, site: Site, broker: str) -> tuple[Site, Path]:
+    """Return the site and the log of a worker on ``broker`` (the embedded SQLite, or Redis)."""
     if broker == "redis":
-        used, log = request.getfixturevalue("redis_site")
-    else:
-        used, log = site, request.getfixturevalue("worker_log")
+        used: tuple[Site, Path] = request.getfixturevalue("redis_site")
+        return used
+    return site, request.getfixturevalue("worker_log")
+
+
+@BROKERS
+def test_an_export_runs_in_the_worker_and_downloads(request, site, broker):
+    used, log = _with_broker(request, site, broker)
     job_id = _export(used)
     job = _wait_for(used, job_id, log, _finished)
     assert job.status == "succeeded", job.error
@@ -220,12 +234,16 @@ def test_an_export_runs_in_the_worker_and_downloads(request, site, broker):
     assert len(lines) == 4
 
 
-def test_an_import_runs_in_the_worker_and_creates_articles(site, worker_log):
+@BROKERS
+def test_an_import_runs_in_the_worker_and_creates_articles(request, site, broker):
+    site, worker_log = _with_broker(request, site, broker)
+    titles_sent = {f"Imported by the worker ({broker})", f"Another one ({broker})"}
+    first, second = sorted(titles_sent)
     csv = "\r\n".join(
         [
             HEADER,
-            "a,Imported by the worker,,Its body,,true,,,writer",
-            "b,Another one,,Body,,false,,,x",
+            f"a,{first},,Its body,,true,,,writer",
+            f"b,{second},,Body,,false,,,x",
         ]
     )
     response = site.app.test_client().post(
@@ -241,18 +259,17 @@ def test_an_import_runs_in_the_worker_and_creates_articles(site, worker_log):
     assert job.summary["created"] == 2
     with site.app.app_context():
         titles = set(
-            db.session.scalars(
-                select(Article.title).where(
-                    Article.title.in_(["Imported by the worker", "Another one"])
-                )
-            )
+            db.session.scalars(select(Article.title).where(Article.title.in_(sorted(titles_sent))))
         )
-    assert titles == {"Imported by the worker", "Another one"}
+    assert titles == titles_sent
 
 
-def test_an_uploads_thumbnails_are_made_by_the_worker(site, worker_log):
+@BROKERS
+def test_an_uploads_thumbnails_are_made_by_the_worker(request, site, broker):
+    site, worker_log = _with_broker(request, site, broker)
     buffer = io.BytesIO()
-    Image.new("RGB", (900, 600), (200, 30, 30)).save(buffer, "PNG")
+    colour = (200, 30, 30) if broker == "sqlite" else (30, 30, 200)  # not deduplicated
+    Image.new("RGB", (900, 600), colour).save(buffer, "PNG")
     client = site.app.test_client()
     response = client.post(
         "/api/v1/uploads",
@@ -316,3 +333,33 @@ def test_a_killed_worker_leaves_no_file_and_the_next_worker_finishes_the_export(
     finally:
         stop(worker)
         _close(killed)
+
+
+def test_a_killed_pool_process_s_export_is_taken_over_by_the_redelivered_task(tmp_path):
+    """Prefork: the task's child process dies; Celery redelivers it; the job still finishes."""
+    site = _make_site(tmp_path / "instance")
+    log = tmp_path / "worker.log"
+    count = 40_000
+    _add_articles(site, count, body="A body of some length. " * 20)
+    worker = _started(site, log, pool="prefork")
+    try:
+        job_id = _export(site)
+        job = _wait_for(site, job_id, log, lambda job: job.progress > 0 or job.is_finished)
+        assert job.status == "running", "the export was too quick to be killed in the middle"
+        runner_pid = int((job.runner or "").rsplit(" ", 1)[-1])
+        assert runner_pid in child_pids(worker.pid)  # a pool process, not the worker itself
+        os.kill(runner_pid, signal.SIGKILL)
+
+        job = _wait_for(site, job_id, log, _finished)
+        assert job.status == "succeeded", job.error
+        assert job.attempts == 2
+        assert job.summary is not None
+        assert job.summary["articles"] == count
+        folder = site.instance / "jobs" / job_id
+        assert [p.name for p in folder.iterdir()] == [job.result_filename]
+        status, data = _download(site, job_id)
+        assert status == 200
+        assert data.decode("utf-8-sig").count("\nbulk-") == count
+    finally:
+        stop(worker)
+        _close(site)

@@ -204,6 +204,18 @@ def test_another_users_upload_is_not_found(send, client, alice, make_user, auth_
     assert fetch(client, upload["url"]).status_code == 200
 
 
+@pytest.mark.parametrize("upload_id", ["0", "9223372036854775808", "99999999999999999999999"])
+def test_an_impossible_upload_id_is_not_found(send, client, alice, upload_id):
+    # Ids are signed 64-bit integers: a larger number names no upload (it is not a crash).
+    kept = send(image_bytes(), alice).json["upload"]
+
+    for method in (client.get, client.delete):
+        response = method(f"{UPLOADS}/{upload_id}", headers=alice)
+        assert response.status_code == 404
+        assert response.json == {"errors": {"upload": ["upload not found"]}}
+    assert client.get(f"{UPLOADS}/{kept['id']}", headers=alice).status_code == 200
+
+
 def test_the_same_bytes_are_stored_once_and_survive_one_deletion(send, client, app, alice):
     data = image_bytes("PNG", (500, 300))
     first = send(data, alice).json["upload"]

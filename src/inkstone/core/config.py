@@ -89,6 +89,9 @@ class Settings:
     # Job result files (exports, uploaded imports) are deleted this many days after the job
     # finished (jobs.retention.purge_results, daily by celery beat).
     JOB_RESULT_RETENTION_DAYS: int = 7
+    # The TrueType font (.ttf/.ttc, Latin and Chinese) embedded in PDF exports; default: the
+    # first Debian CJK font installed (fonts-wqy-microhei…), else one the viewer supplies.
+    PDF_FONT_PATH: str = ""
     # The largest file an import (POST /api/v1/imports) accepts; other bodies keep
     # MAX_CONTENT_LENGTH.
     IMPORT_MAX_BYTES: int = 20 * 1024 * 1024

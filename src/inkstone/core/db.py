@@ -86,3 +86,20 @@ def tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def lock_for_writing(session: Any) -> None:
+    """Under SQLite, take the database's write lock now, for a transaction that reads, then writes.
+
+    In WAL mode a transaction that has read and then writes fails at once with "database is
+    locked" (no busy wait) if another connection committed in between: its snapshot is stale.
+    ``BEGIN IMMEDIATE`` takes the write lock first (waiting up to ``busy_timeout`` for it) and
+    keeps it until the commit, so such a transaction never fails that way; other writers wait
+    meanwhile, so keep it short. No-op if a transaction is already open, and on other databases.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.connection.dbapi_connection.in_transaction:
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

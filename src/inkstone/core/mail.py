@@ -4,10 +4,15 @@ Services queue messages on the database session (``queue_mail``); they leave whe
 session commits and are dropped when it rolls back, so no mail ever announces a change that
 did not happen. The backend is a setting: ``console`` (printed), ``file`` (instance/mail),
 ``smtp`` (``MAIL_URL``) or ``locmem`` (tests).
+
+A worker (``MAIL_IN_WORKER``) tries a message again when the server's failure may pass (a 4xx
+answer, a refused, lost or timed-out connection) and drops it, logged, when it will not (5xx);
+a request sending its own mail logs any failure and carries on.
 """
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -103,11 +108,41 @@ def queue_mail(message: EmailMultiAlternatives) -> None:
     session.info.setdefault(_OUTBOX, []).append(message)
 
 
-def deliver(message: EmailMultiAlternatives) -> None:
-    """Hand ``message`` to the mail backend now (a failure is logged, never raised)."""
+class MailDeferred(Exception):
+    """The mail server failed in a way that may pass: the message is worth sending again."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Tell whether a failed send may succeed later (a 4xx answer, a connection that failed)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        # Raised when every recipient was refused: greylisting answers 450/451 here.
+        codes = [code for code, _message in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPException):
+        return False  # the server cannot do what the message needs (no SMTPUTF8, say)
+    return isinstance(exc, OSError)  # refused, reset, timed out, name not resolved
+
+
+def deliver(message: EmailMultiAlternatives, *, defer_transient: bool = False) -> None:
+    """Hand ``message`` to the mail backend now; a failure is logged, never raised.
+
+    With ``defer_transient`` (a worker that may try again), a failure that may pass raises
+    ``MailDeferred`` instead.
+    """
     try:
-        message.send()
-    except Exception:  # the change is committed; a lost mail can be asked for again
+        # Flask-Mailman leaves the socket open when the server refuses a message; closing it
+        # here keeps a worker that retries all day from leaking one per try.
+        with mail.get_connection() as connection:
+            message.connection = connection
+            message.send()
+    except Exception as exc:  # the change is committed; a lost mail can be asked for again
+        if defer_transient and is_transient(exc):
+            log.warning("mail.deferred", to=message.to, subject=message.subject, error=str(exc))
+            raise MailDeferred(str(exc)) from exc
         log.exception("mail.failed", to=message.to, subject=message.subject)
     else:
         log.info("mail.sent", to=message.to, subject=message.subject)

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from inkstone.core.schemas import ErrorOut
 
 API_PREFIX = "/api/v1"
+ID_MAX = 2**63 - 1  # ids are signed 64-bit integers; the routes answer 404 past it
 
 TOKEN_DESCRIPTION = (
     "A JWT from `POST /users` or `POST /users/login`, sent in the `Authorization` header as "
@@ -60,6 +61,7 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     if isinstance(spec, str):  # only the YAML rendering arrives as text; we serve JSON
         return spec
     _declare_operation_tags(spec)
+    _bound_id_parameters(spec)
     _strip_api_prefix(spec)
     return spec
 
@@ -73,6 +75,16 @@ def _declare_operation_tags(spec: dict[str, Any]) -> None:
                 if name not in declared:
                     spec.setdefault("tags", []).append({"name": name})
                     declared.add(name)
+
+
+def _bound_id_parameters(spec: dict[str, Any]) -> None:
+    """Describe integer path parameters as the ids they are: int64, from 1 to 2**63 - 1."""
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.update(format="int64", minimum=1, maximum=ID_MAX)
 
 
 def _strip_api_prefix(spec: dict[str, Any]) -> None:

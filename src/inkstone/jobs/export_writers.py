@@ -63,6 +63,22 @@ class ExportWriter(Protocol):
         """Release what the writer holds, without finishing the file (it is thrown away)."""
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection, OWASP).
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_ESCAPE = "'"
+
+
+def csv_text(value: str) -> str:
+    """Return a text cell a spreadsheet shows as text: ``'`` before a formula's first character.
+
+    A cell that already starts with ``'`` gets one more, so ``unescape_csv_text`` in the
+    importer (which takes exactly one off) gives back every value exactly. Every text column
+    is escaped: slug, title, description, body, tags (the joined cell) and author; the others
+    (``published`` and the timestamps) are written by the export and never start so.
+    """
+    return CSV_ESCAPE + value if value.startswith((*CSV_FORMULA_START, CSV_ESCAPE)) else value
+
+
 class CsvWriter:
     """The CSV that imports read back: UTF-8 with BOM, ``\\r\\n``, minimal quoting."""
 
@@ -75,15 +91,15 @@ class CsvWriter:
         """Append ``rows`` to the file."""
         self._csv.writerows(
             (
-                row.slug,
-                row.title,
-                row.description,
-                row.body,
-                ", ".join(row.tags),
+                csv_text(row.slug),
+                csv_text(row.title),
+                csv_text(row.description),
+                csv_text(row.body),
+                csv_text(", ".join(row.tags)),
                 "true" if row.published else "false",
                 iso_utc(row.created_at),
                 iso_utc(row.updated_at),
-                row.author,
+                csv_text(row.author),
             )
             for row in rows
         )
@@ -105,6 +121,20 @@ _XLSX_WIDTHS = (30, 40, 40, 60, 24, 10, 20, 20, 16)
 
 def _cell_text(value: str) -> str:
     return _XLSX_ILLEGAL.sub("", value)[:XLSX_CELL_MAX]
+
+
+def _text_cell(sheet: Any, value: str) -> Any:
+    """Return a cell that holds ``value`` as text, whatever it starts with.
+
+    openpyxl makes a string that starts with ``=`` a formula (and ``#N/A`` an error); a cell
+    typed ``s`` is written as an inline string, which Excel shows as it is, never runs, and
+    shows without the ``'`` a CSV needs.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=_cell_text(value))
+    cell.data_type = "s"
+    return cell
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -138,18 +168,19 @@ class XlsxWriter:
 
     def write(self, rows: list[ExportRow]) -> None:
         """Append ``rows`` to the sheet."""
+        sheet = self._sheet
         for row in rows:
-            self._sheet.append(
+            sheet.append(
                 [
-                    _cell_text(row.slug),
-                    _cell_text(row.title),
-                    _cell_text(row.description),
-                    _cell_text(row.body),
-                    _cell_text(", ".join(row.tags)),
+                    _text_cell(sheet, row.slug),
+                    _text_cell(sheet, row.title),
+                    _text_cell(sheet, row.description),
+                    _text_cell(sheet, row.body),
+                    _text_cell(sheet, ", ".join(row.tags)),
                     row.published,
                     _naive_utc(row.created_at),
                     _naive_utc(row.updated_at),
-                    _cell_text(row.author),
+                    _text_cell(sheet, row.author),
                 ]
             )
 
@@ -163,10 +194,8 @@ class XlsxWriter:
             self._book.save(str(self._path))
 
 
-# reportlab's built-in Adobe CID font for Simplified Chinese: no font file is shipped or
-# embedded; PDF viewers supply its glyphs (Adobe's Asian font packs, or their substitutes).
-# It also covers Latin text, so one font serves every article.
-PDF_FONT = "STSong-Light"
+# The font (Latin and Chinese, so one font serves every article) is chosen by pdf_fonts:
+# an embedded TrueType font when one is installed or configured.
 PDF_TITLE = "Inkstone articles"
 PDF_AUTHOR = "Inkstone"
 # Text laid out per part before it is written out and joined (reportlab holds about 7 bytes
@@ -229,19 +258,19 @@ class PdfWriter:
 
     def __init__(self, path: Path, *, part_chars: int | None = None) -> None:
         from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
+        from inkstone.jobs.pdf_fonts import pdf_font
         from inkstone.jobs.pdf_join import PdfJoiner
 
-        if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+        font = pdf_font()
         base = getSampleStyleSheet()
+        # One regular face for every style: the lead is "Italic" by its place in the sample
+        # sheet, but set upright (CJK fonts have no italic, and the text carries no <i>).
         styles = {
-            "title": ParagraphStyle("title", base["Heading2"], fontName=PDF_FONT),
-            "meta": ParagraphStyle("meta", base["Normal"], fontName=PDF_FONT, fontSize=8),
-            "lead": ParagraphStyle("lead", base["Italic"], fontName=PDF_FONT, spaceAfter=6),
-            "body": ParagraphStyle("body", base["Normal"], fontName=PDF_FONT, spaceAfter=6),
+            "title": ParagraphStyle("title", base["Heading2"], fontName=font),
+            "meta": ParagraphStyle("meta", base["Normal"], fontName=font, fontSize=8),
+            "lead": ParagraphStyle("lead", base["Italic"], fontName=font, spaceAfter=6),
+            "body": ParagraphStyle("body", base["Normal"], fontName=font, spaceAfter=6),
         }
         self._styles = styles
         # CJK lines break between any two characters; other text between words.

@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from inkstone.auth.tokens import signed_in_user, token_required
 from inkstone.core.errors import Invalid
 from inkstone.extensions import db
-from inkstone.jobs import imports, services
+from inkstone.jobs import import_files, imports, services
 from inkstone.jobs.import_schemas import ImportIn
 from inkstone.jobs.schemas import JobOut, job_fields
 
@@ -67,7 +67,7 @@ def create_import(form: dict[str, Any]) -> dict[str, Any]:
     """
     upload: FileStorage = form["file"]
     data = upload.stream.read()
-    fmt = imports.sniff_format(data)
+    fmt = import_files.sniff_format(data)
     if fmt is None:
         raise Invalid(
             "the file is neither a CSV in the export's format nor a zip archive", field="file"

@@ -14,6 +14,7 @@ from inkstone.core.ids import new_id
 
 KIND_MAX = 40
 MESSAGE_MAX = 200
+RUNNER_MAX = 300
 
 
 class JobStatus(StrEnum):
@@ -58,6 +59,8 @@ class Job(Base):
     result_size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(default=0)
+    # "<worker node> <machine> <pid>" of the process running it (see ``services.start_job``).
+    runner: Mapped[str | None] = mapped_column(String(RUNNER_MAX), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)

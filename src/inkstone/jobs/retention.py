@@ -12,9 +12,10 @@ deleted with their owner's account (``jobs.cleanup``), sent once that deletion c
 of a job (SIGKILL, out of memory, a lost machine) leaves the job ``running``; with the SQLite
 broker of the embedded mode its message is never delivered again (kombu's SQLAlchemy
 transport has no visibility timeout). So a starting worker requeues such jobs (its ``.part``
-files removed), or fails them after ``MAX_ATTEMPTS``. It does so only when no *other* worker
-has been seen lately: a job could otherwise be running on one of them (scaled mode, where
-Redis redelivers the message after its visibility timeout anyway).
+files removed), or fails them after ``services.MAX_ATTEMPTS``: those whose recorded runner
+process is gone (``runners``), and those that name none only when no *other* worker has been
+seen lately (it could be running there). Where the broker redelivers the task instead (Redis,
+or a pool process lost), ``services.start_job`` takes the job over the same way.
 """
 
 from __future__ import annotations
@@ -37,14 +38,13 @@ from inkstone.core.db import utcnow
 from inkstone.extensions import db
 from inkstone.jobs import services
 from inkstone.jobs.models import FINISHED, Job, JobStatus, WorkerHeartbeat
+from inkstone.jobs.runners import runner_gone
 
 log = structlog.get_logger(__name__)
 
 PURGE_TASK = "inkstone.jobs.purge_results"
 REMOVE_TASK = "inkstone.jobs.remove_results"
 RESULTS_FOLDER = "jobs"  # under the instance folder
-# A job that killed its worker this many times is failed rather than tried again.
-MAX_ATTEMPTS = 3
 # The task that runs each kind of job (``export.csv`` → ``export``).
 TASKS = {
     "export": "inkstone.export_articles",
@@ -164,17 +164,21 @@ def other_worker_alive(*, hostname: str) -> bool:
 def recover_jobs(*, hostname: str) -> list[tuple[int, str]]:
     """Requeue (or fail) the jobs left ``running``; return ``(job id, task name)`` to send.
 
-    The caller commits, then sends the tasks. Nothing is done while another worker is alive.
+    The caller commits, then sends the tasks. A job is recovered when the process running it
+    is gone (``runners.runner_gone``); one that names no runner only when no other worker is
+    alive (it could be running there).
     """
-    if other_worker_alive(hostname=hostname):
-        return []
+    others_alive = other_worker_alive(hostname=hostname)
     to_send: list[tuple[int, str]] = []
-    stuck = db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING.value))
+    running = db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING.value))
+    stuck = [
+        job for job in running if (runner_gone(job.runner) if job.runner else not others_alive)
+    ]
     for job in stuck:
         for part in (results_root() / str(job.id)).glob("*.part"):
             part.unlink(missing_ok=True)
         task = TASKS.get(job.kind.partition(".")[0])
-        if task is None or job.attempts >= MAX_ATTEMPTS:
+        if task is None or job.attempts >= services.MAX_ATTEMPTS:
             job.status = JobStatus.FAILED.value
             job.finished_at = utcnow()
             job.message = "Failed"
@@ -185,6 +189,7 @@ def recover_jobs(*, hostname: str) -> list[tuple[int, str]]:
             )
         else:
             job.status = JobStatus.QUEUED.value
+            job.runner = None
             job.progress = 0
             job.message = "Queued again: its worker stopped"
             to_send.append((job.id, task))

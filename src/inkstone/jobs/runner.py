@@ -2,8 +2,11 @@
 
 The task base (``core/celery.py``) gives each run an app context and commits once at the end
 (rolls back on an error). This module adds what every job needs: a job that is gone,
-finished or cancelled is skipped; a transient database error is retried with backoff by
-Celery; any other error, or the last failed retry, marks the job failed with a reason.
+finished or cancelled is skipped; a transient database error puts the job back in the queue
+and Celery retries it with backoff; any other error, or the last failed retry, marks the job
+failed with a reason. A task delivered again while its job runs in a live process (Redis
+redelivers after its visibility timeout) looks again later (``RECHECK_SECONDS``); if that
+process is gone, the job is taken over (``services.start_job``).
 """
 
 from __future__ import annotations
@@ -17,17 +20,26 @@ from sqlalchemy.exc import OperationalError
 from inkstone.extensions import db
 from inkstone.jobs import services
 from inkstone.jobs.models import Job
+from inkstone.jobs.runners import this_runner
 
 MAX_RETRIES = 3
+RECHECK_SECONDS = 60
 
 
 class JobCancelled(Exception):
     """Raised by work that notices its job was cancelled (nothing more is recorded)."""
 
 
-def run_job(job_id: int, work: Callable[[Job], None], *, last_try: bool = True) -> None:
-    """Run ``work(job)`` for the job ``job_id``; ``work`` reports progress and finishes it."""
-    job = services.start_job(job_id=job_id)
+def run_job(
+    job_id: int, work: Callable[[Job], None], *, last_try: bool = True, runner: str | None = None
+) -> None:
+    """Run ``work(job)`` for the job ``job_id``; ``work`` reports progress and finishes it.
+
+    ``runner`` names this process (``runners.this_runner``). Raises ``RunningElsewhere`` when
+    the job runs in another live process, and ``OperationalError`` to have it retried.
+    """
+    runner = runner or this_runner(None)
+    job = services.start_job(job_id=job_id, runner=runner)
     if job is None:
         return
     try:
@@ -38,6 +50,8 @@ def run_job(job_id: int, work: Callable[[Job], None], *, last_try: bool = True) 
         db.session.rollback()
         if last_try:
             services.fail_job(job_id=job_id, error="the database was unavailable; try again")
+        else:  # the retry must find it queued, not running in this very process
+            services.requeue_job(job_id=job_id, runner=runner)
         raise
     except Exception as exc:
         db.session.rollback()
@@ -57,7 +71,13 @@ def job_task(name: str) -> Callable[[Callable[[Job], None]], Any]:
             max_retries=MAX_RETRIES,
         )
         def task(self: Any, job_id: int) -> None:
-            run_job(job_id, work, last_try=self.request.retries >= MAX_RETRIES)
+            runner = this_runner(self.request.hostname)
+            try:
+                run_job(job_id, work, last_try=self.request.retries >= MAX_RETRIES, runner=runner)
+            except services.RunningElsewhere as exc:
+                if self.request.is_eager:  # run in the caller's process: nothing to wait for
+                    return
+                raise self.retry(exc=exc, countdown=RECHECK_SECONDS, max_retries=None) from exc
 
         task.__doc__ = work.__doc__
         return task

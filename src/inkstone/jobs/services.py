@@ -22,10 +22,13 @@ from inkstone.core.errors import Conflict, NotFound
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.jobs.models import MESSAGE_MAX, Job, JobStatus, WorkerHeartbeat
+from inkstone.jobs.runners import runner_gone, this_runner
 
 # A worker that has not said it is alive for this long is taken to be gone.
 HEARTBEAT_EVERY = timedelta(seconds=10)
 WORKER_GONE_AFTER = timedelta(seconds=45)
+# A job whose worker died this many times while running it is failed, not tried again.
+MAX_ATTEMPTS = 3
 
 
 def create_job(*, kind: str, owner: User | None, task: Any, params: dict[str, Any]) -> Job:
@@ -75,27 +78,84 @@ def _own_transaction() -> Session:
 
 def _write(job_id: int, **values: Any) -> None:
     """Write job fields in a transaction of their own (seen at once by other requests)."""
+    _write_where(job_id, None, **values)
+
+
+def _write_where(job_id: int, condition: Any, **values: Any) -> None:
     with _own_transaction() as session, session.begin():
-        session.execute(update(Job).where(Job.id == job_id).values(**values))
+        query = update(Job).where(Job.id == job_id)
+        if condition is not None:
+            query = query.where(condition)
+        session.execute(query.values(**values))
 
 
-def start_job(*, job_id: int) -> Job | None:
-    """Mark a queued job running (one more attempt); ``None`` if it is not queued.
+class RunningElsewhere(Exception):
+    """The job is running in a process that is still alive: look again later."""
 
-    One conditional UPDATE: of two deliveries of the same task, only one starts the job.
+
+def start_job(*, job_id: int, runner: str | None = None) -> Job | None:
+    """Mark the job running in ``runner`` (one more attempt); ``None`` if it is not to be run.
+
+    A queued job starts with one conditional UPDATE: of two deliveries of the same task, only
+    one starts it. A job already running is taken over the same way if the process running
+    it is gone (a redelivery after its worker died: ``runners.runner_gone``), or failed after
+    ``MAX_ATTEMPTS``; if that process is alive, ``RunningElsewhere`` is raised. Finished
+    (or cancelled) jobs are not run again.
     """
-    with _own_transaction() as session, session.begin():
-        started = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.QUEUED.value)
-            .values(status=JobStatus.RUNNING.value, started_at=utcnow(), attempts=Job.attempts + 1)
-        )
-    if not getattr(started, "rowcount", 0):
+    runner = runner or this_runner(None)
+    if _take(job_id, runner, Job.status == JobStatus.QUEUED.value):
+        return _fresh(job_id)
+    current = db.session.execute(
+        select(Job.status, Job.runner, Job.attempts).where(Job.id == job_id)
+    ).one_or_none()
+    if current is None or current.status != JobStatus.RUNNING.value:
         return None
+    if not runner_gone(current.runner):
+        raise RunningElsewhere(f"job {job_id} is running in {current.runner}")
+    if current.attempts >= MAX_ATTEMPTS:
+        fail_job(job_id=job_id, error=stopped_too_often(current.attempts))
+        return None
+    same_runner = Job.runner.is_(None) if current.runner is None else Job.runner == current.runner
+    condition = (Job.status == JobStatus.RUNNING.value) & same_runner
+    return _fresh(job_id) if _take(job_id, runner, condition) else None
+
+
+def stopped_too_often(attempts: int) -> str:
+    """Return the error of a job whose worker stopped ``attempts`` times while running it."""
+    return f"the worker running this job stopped {attempts} times; giving up"
+
+
+def _take(job_id: int, runner: str, condition: Any) -> bool:
+    with _own_transaction() as session, session.begin():
+        taken = session.execute(
+            update(Job)
+            .where(Job.id == job_id, condition)
+            .values(
+                status=JobStatus.RUNNING.value,
+                started_at=utcnow(),
+                attempts=Job.attempts + 1,
+                runner=runner,
+            )
+        )
+    return bool(getattr(taken, "rowcount", 0))
+
+
+def _fresh(job_id: int) -> Job | None:
     job = db.session.get(Job, job_id)
     if job is not None:
         db.session.refresh(job)
     return job
+
+
+def requeue_job(*, job_id: int, runner: str) -> None:
+    """Put a job ``runner`` was running back in the queue (its task is about to be retried)."""
+    _write_where(
+        job_id,
+        (Job.status == JobStatus.RUNNING.value) & (Job.runner == runner),
+        status=JobStatus.QUEUED.value,
+        runner=None,
+        message="Waiting to try again",
+    )
 
 
 def report_progress(*, job: Job, percent: int, message: str = "") -> bool:
@@ -109,6 +169,20 @@ def report_progress(*, job: Job, percent: int, message: str = "") -> bool:
     return status is not None and status != JobStatus.CANCELLED
 
 
+def _finished_message(*, kind: str, summary: dict[str, Any] | None) -> str:
+    """Return what a job that succeeded says it did (the API's ``message``, in English)."""
+    summary = summary or {}
+    if kind.startswith("import") and "created" in summary:
+        return (
+            f"Imported: {summary['created']} created, {summary.get('skipped', 0)} skipped, "
+            f"{summary.get('failed', 0)} failed"
+        )
+    if kind.startswith("export") and "articles" in summary:
+        count = summary["articles"]
+        return f"Exported {count} article{'' if count == 1 else 's'}"
+    return ""  # the status says it is done; a stale progress report must not stay
+
+
 def finish_job(
     *,
     job: Job,
@@ -117,11 +191,15 @@ def finish_job(
     filename: str | None = None,
     size: int | None = None,
 ) -> Job:
-    """Mark a job succeeded with its summary and file (the task commits it)."""
+    """Mark a job succeeded with its summary and file (the task commits it).
+
+    Its message becomes what it did, replacing the last progress report ("25 of 100 rows").
+    """
     job.status = JobStatus.SUCCEEDED.value
     job.progress = 100
     job.finished_at = utcnow()
     job.summary = summary
+    job.message = _finished_message(kind=job.kind, summary=summary)[:MESSAGE_MAX]
     job.result_path, job.result_filename, job.result_size = path, filename, size
     db.session.flush()
     return job

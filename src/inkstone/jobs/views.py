@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import _
+from flask_babel import _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
@@ -24,6 +24,19 @@ bp = Blueprint("jobs", __name__, template_folder="templates")
 
 JOBS_PER_PAGE = 20
 ID_MAX = 2**63  # ids are signed 64-bit integers: a larger number names nothing
+# The failed rows of an import shown on its page; the API has all the report keeps.
+FAILURES_SHOWN = 20
+
+# What each kind of job is, in words (an unknown kind shows as it is stored).
+KIND_LABELS: dict[str, Any] = {
+    "export.csv": _l("CSV export"),
+    "export.xlsx": _l("Excel export"),
+    "export.pdf": _l("PDF export"),
+    "export": _l("Export"),
+    "import.csv": _l("Import"),
+    "import.zip": _l("Import"),
+    "import": _l("Import"),
+}
 
 # Each status as the pages show it: a label and a Bootstrap colour.
 STATUS_LABELS: dict[str, Any] = {
@@ -59,9 +72,52 @@ def _waiting_for_worker(jobs: list[Job]) -> bool:
     return any(not job.is_finished for job in jobs) and not services.worker_alive()
 
 
+def kind_label(kind: str) -> str:
+    """Return a job's kind in the reader's language: ``export.csv`` is "CSV export"."""
+    label = KIND_LABELS.get(kind) or KIND_LABELS.get(kind.partition(".")[0])
+    return str(label) if label is not None else kind
+
+
+def outcome(job: Job) -> str:
+    """Return what a job that succeeded did, in the reader's language ("" if nothing to say)."""
+    summary = job.summary or {}
+    if job.status != JobStatus.SUCCEEDED:
+        return ""
+    if job.kind.startswith("import") and "created" in summary:
+        return str(
+            _(
+                "Imported: %(created)d created, %(skipped)d skipped, %(failed)d failed",
+                created=int(summary.get("created", 0)),
+                skipped=int(summary.get("skipped", 0)),
+                failed=int(summary.get("failed", 0)),
+            )
+        )
+    if job.kind.startswith("export") and "articles" in summary:
+        count = int(summary["articles"])
+        return str(ngettext("Exported %(num)d article", "Exported %(num)d articles", count))
+    return ""
+
+
+def import_report(job: Job) -> dict[str, Any] | None:
+    """Return the report an import page shows: its counts and its first failed rows."""
+    summary = job.summary or {}
+    if job.status != JobStatus.SUCCEEDED or not job.kind.startswith("import"):
+        return None
+    errors = [error for error in summary.get("errors") or [] if isinstance(error, dict)]
+    failed = int(summary.get("failed", len(errors)))
+    shown = errors[:FAILURES_SHOWN]
+    return {
+        "created": int(summary.get("created", 0)),
+        "skipped": int(summary.get("skipped", 0)),
+        "failed": failed,
+        "errors": shown,
+        "more": max(0, failed - len(shown)),  # beyond those the page or the report keeps
+    }
+
+
 def _context() -> dict[str, Any]:
     labels = {status: str(label) for status, label in STATUS_LABELS.items()}
-    return {"status_labels": labels, "status_colours": STATUS_COLOURS}
+    return {"status_labels": labels, "status_colours": STATUS_COLOURS, "kind_label": kind_label}
 
 
 @bp.get("/jobs")
@@ -88,10 +144,15 @@ def index() -> ResponseReturnValue:
 @bp.get("/jobs/<int:job_id>")
 @login_required
 def job_page(job_id: int) -> ResponseReturnValue:
-    """Show one job: a live progress bar, then its error or its file."""
+    """Show one job: a live progress bar, then its error, its file or its import report."""
     job = _job(job_id)
     return render_template(
-        "jobs/job.html", job=job, no_worker=_waiting_for_worker([job]), **_context()
+        "jobs/job.html",
+        job=job,
+        outcome=outcome(job),
+        report=import_report(job),
+        no_worker=_waiting_for_worker([job]),
+        **_context(),
     )
 
 

@@ -41,7 +41,7 @@ def allow_large_bodies() -> None:
 @token_required
 @bp.input(UploadIn, location="files", arg_name="form")
 @bp.output(UploadOut, status_code=201)
-@bp.doc(responses=[404, 413, 422], operation_id="CreateUpload")
+@bp.doc(responses=[401, 413, 422], operation_id="CreateUpload")
 def create_upload(form: dict[str, Any]) -> dict[str, Any]:
     """Upload an image or an attachment
 

@@ -158,7 +158,8 @@ def _existing_thumbnails(digest: str) -> dict[str, str]:
 
 def get_upload(*, upload_id: int, viewer: User) -> Upload:
     """Return the upload ``upload_id`` if ``viewer`` owns it; ``NotFound`` otherwise."""
-    upload = db.session.get(Upload, upload_id)
+    # Ids are signed 64-bit: a larger number names nothing (and the driver would refuse it).
+    upload = db.session.get(Upload, upload_id) if 0 < upload_id < 2**63 else None
     if upload is None or upload.owner_id != viewer.id:
         raise NotFound("upload not found", field="upload")
     return upload

@@ -38,6 +38,12 @@ function show(root, job) {
   root.querySelector("[data-job-cancel]")?.classList.toggle("d-none", finished);
   if (finished) {
     root.querySelector("[data-no-worker]")?.remove();
+    if (root.dataset.finished !== "true") {
+      // The outcome (download, import report) is rendered by the server, in the page's
+      // language: show it. The page then says it is finished, so this happens once.
+      root.dataset.finished = "true";
+      window.location.reload();
+    }
   }
   return finished;
 }
