@@ -399,19 +399,25 @@ def test_a_cancelled_export_leaves_no_file(app, author, make_article, db, monkey
     make_article(author, title="Never exported")
     monkeypatch.setattr(services, "report_progress", lambda **_: False)
     with app.app_context():
-        params = {"format": format, "scope": "mine"}
-        job = Job(kind=f"export.{format}", owner_id=author.id, params=params)
-        _db.session.add(job)
-        _db.session.commit()
-        run_job(job.id, _work)
-        _db.session.commit()
-        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        job, folder = _run_export(app, author, format)
         assert not folder.exists()  # nothing half written is left, not even its folder
         assert _db.session.get(Job, job.id).result_path is None
 
 
 def _work(job: Job) -> None:
     exports.run_export(job)
+
+
+def _run_export(app, author, format: str) -> tuple[Job, Path]:
+    """Run an export of ``author``'s articles in this process; return the job and its folder."""
+    job = Job(
+        kind=f"export.{format}", owner_id=author.id, params={"format": format, "scope": "mine"}
+    )
+    _db.session.add(job)
+    _db.session.commit()
+    run_job(job.id, _work)
+    _db.session.commit()
+    return job, Path(app.instance_path) / "jobs" / str(job.id)
 
 
 def test_a_failing_export_removes_its_part_file(app, author, make_article, db, monkeypatch):
@@ -422,12 +428,7 @@ def test_a_failing_export_removes_its_part_file(app, author, make_article, db, m
 
     monkeypatch.setattr(export_writers.CsvWriter, "write", broken)
     with app.app_context():
-        job = Job(kind="export.csv", owner_id=author.id, params={"format": "csv", "scope": "mine"})
-        _db.session.add(job)
-        _db.session.commit()
-        run_job(job.id, _work)
-        _db.session.commit()
-        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        job, folder = _run_export(app, author, "csv")
         assert not folder.exists()  # nothing half written is left, not even its folder
         failed = _db.session.get(Job, job.id, populate_existing=True)
         assert failed.status == JobStatus.FAILED
@@ -538,12 +539,7 @@ def test_a_pdf_export_cancelled_between_parts_leaves_no_file(app, author, db, mo
     answers = iter([True, False])  # carry on after the first batch, cancelled after the second
     monkeypatch.setattr(services, "report_progress", lambda **_: next(answers))
     with app.app_context():
-        job = Job(kind="export.pdf", owner_id=author.id, params={"format": "pdf", "scope": "mine"})
-        _db.session.add(job)
-        _db.session.commit()
-        run_job(job.id, _work)
-        _db.session.commit()
-        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        job, folder = _run_export(app, author, "pdf")
         assert not folder.exists()  # nothing half written is left, not even its folder
         assert _db.session.get(Job, job.id, populate_existing=True).result_path is None
 
@@ -572,11 +568,7 @@ def test_an_export_whose_job_is_deleted_meanwhile_stops_and_leaves_no_file(
 
     monkeypatch.setattr(services, "report_progress", deleting)
     with app.app_context():
-        job = Job(kind="export.csv", owner_id=author.id, params={"format": "csv", "scope": "mine"})
-        _db.session.add(job)
-        _db.session.commit()
-        run_job(job.id, _work)
-        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        _job, folder = _run_export(app, author, "csv")
         assert not folder.exists()
     assert reports == [41]  # stopped after the first batch of 500 (of 1,200), not at the end
 
@@ -593,9 +585,5 @@ def test_an_export_whose_job_is_deleted_as_it_finishes_leaves_no_file(
 
     monkeypatch.setattr(services, "finish_job", deleting)
     with app.app_context():
-        job = Job(kind="export.pdf", owner_id=author.id, params={"format": "pdf", "scope": "mine"})
-        _db.session.add(job)
-        _db.session.commit()
-        run_job(job.id, _work)
-        folder = Path(app.instance_path) / "jobs" / str(job.id)
+        _job, folder = _run_export(app, author, "pdf")
         assert not folder.exists()
