@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,9 @@ from inkstone.jobs.models import Job, JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "migrations"
-SPEC_PATH = "/api/v1/openapi.json"
+API_PREFIX = "/api/v1"
+SPEC_PATH = f"{API_PREFIX}/openapi.json"
+_PARAM = re.compile(r"\{([^}]+)\}")
 # On PostgreSQL the contract tests live in their own schema, so they can reset it freely
 # without touching (or waiting on locks held by) the rest of the suite in schema ``public``.
 PG_SCHEMA = "contract_tests"
@@ -109,6 +112,9 @@ NEW_TOKEN = frozenset(
 )
 
 
+DELETES_THE_USER = frozenset({("DELETE", "/api/v1/user"), ("DELETE", "/api/user")})
+
+
 class ContractClient(FlaskClient):
     """A test client that goes on with the new token an answer about the user hands out."""
 
@@ -118,17 +124,10 @@ class ContractClient(FlaskClient):
         # Read the whole answer and close it, as a server does (a job's file is an open file).
         kwargs.setdefault("buffered", True)
         response = super().open(*args, **kwargs)
-        request = response.request
-        renewed = response.status_code == 200 and (request.method, request.path) in NEW_TOKEN
-        if self.data is not None and renewed:
-            self.data.token = response.get_json()["user"]["token"]
-        if self.data is not None and response.status_code == 204 and _deletes_the_user(request):
-            self.data.start_over()  # a generated request guessed the password it had just set
+        if self.data is not None:
+            request = response.request
+            self.data.follow(request.method, request.path, response.status_code, response.get_json)
         return response
-
-
-def _deletes_the_user(request: Any) -> bool:
-    return (request.method, request.path) in {("DELETE", "/api/v1/user"), ("DELETE", "/api/user")}
 
 
 @pytest.fixture(scope="session")
@@ -171,10 +170,37 @@ class ContractData:
         _make_admin(self.client, self.username)
         self.slug, self.comment_id = "", 0
 
+    def follow(self, method: str, path: str, status: int, body: Callable[[], Any]) -> None:
+        """Keep up with an answer about the user: a new token, or the account deleted."""
+        if status == 200 and (method, path) in NEW_TOKEN:
+            self.token = body()["user"]["token"]
+        elif status == 204 and (method, path) in DELETES_THE_USER:
+            self.start_over()  # a generated request guessed the password it had just set
+
     @property
     def headers(self) -> dict[str, str]:
         """Return the RealWorld ``Authorization`` header for the user."""
         return {"Authorization": f"Token {self.token}"}
+
+    def sample(self, name: str) -> str | int:
+        """Return a value of the path parameter ``name`` that names a row (made if gone)."""
+        if name == "username":
+            return self.other_username
+        ensure: dict[str, Callable[[], str | int]] = {
+            "slug": self.ensure_article,
+            "comment_id": self.ensure_comment,
+            "message_id": self.ensure_message,
+            "session_id": self.ensure_session,
+            "job_id": self.ensure_job,
+            "upload_id": self.ensure_upload,
+        }
+        return ensure[name]()
+
+    def url(self, path: str, **override: str) -> str:
+        """Return the URL of the spec's ``path``, each ``{parameter}`` naming a row."""
+        return API_PREFIX + _PARAM.sub(
+            lambda m: override[m[1]] if m[1] in override else str(self.sample(m[1])), path
+        )
 
     def ensure_article(self) -> str:
         """Return the slug of an article the user owns, creating it if a test deleted it."""

@@ -35,20 +35,6 @@ def _operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]
                 yield path, method, item[method]
 
 
-def _url(path: str, data: ContractData, **override: str) -> str:
-    values = {
-        "slug": data.ensure_article(),
-        "username": data.other_username,
-        "comment_id": str(data.ensure_comment()),
-        "message_id": str(data.ensure_message()),
-        "session_id": str(data.ensure_session()),
-        "job_id": str(data.ensure_job()),
-        "upload_id": str(data.ensure_upload()),
-        **override,
-    }
-    return API_PREFIX + _PARAM.sub(lambda m: values[m.group(1)], path)
-
-
 def _problem(label: str, response: TestResponse, documented: set[str]) -> str | None:
     """Describe what is wrong with an answer to a hostile request, or return ``None``."""
     code = response.status_code
@@ -92,7 +78,7 @@ def test_undecodable_or_misshapen_bodies_get_a_documented_4xx(
         if "requestBody" not in op:
             continue
         response = contract_client.open(
-            _url(path, contract_data),
+            contract_data.url(path),
             method=method.upper(),
             data=BAD_BODIES[kind],
             content_type="application/json",
@@ -115,7 +101,7 @@ def test_bodies_over_the_limit_are_413_where_a_body_is_read(
     problems = []
     for path, method, op in _operations(contract_spec):
         response = contract_client.open(
-            _url(path, contract_data),
+            contract_data.url(path),
             method=method.upper(),
             data=too_big,
             content_type="application/json",
@@ -137,7 +123,7 @@ def test_json_content_type_without_a_body_works_on_get_and_delete(
     for path, method, op in _operations(contract_spec):
         if method not in ("get", "delete") or "requestBody" in op:
             continue  # an operation that reads a body (DELETE /user) needs one
-        url = _url(path, contract_data)
+        url = contract_data.url(path)
         if method == "delete" and "favorite" in path:
             contract_client.post(url, headers=contract_data.headers)
         if method == "delete" and path.endswith("/follow"):
@@ -162,7 +148,7 @@ def test_nul_in_path_parameters_is_404(
             if name == "comment_id":
                 continue  # an int converter: the route itself does not match
             response = contract_client.open(
-                _url(path, contract_data, **{name: "a%00b"}),
+                contract_data.url(path, **{name: "a%00b"}),
                 method=method.upper(),
                 headers=contract_data.headers,
             )
@@ -198,7 +184,7 @@ def test_ids_outside_the_documented_range_are_404(
             for value in (bound + 1, 10**23) if beyond == "maximum" else (bound - 1,):
                 name = parameter["name"]
                 response = contract_client.open(
-                    _url(path, contract_data, **{name: str(value)}),
+                    contract_data.url(path, **{name: str(value)}),
                     method=method.upper(),
                     headers=contract_data.headers,
                 )
@@ -263,7 +249,7 @@ def test_bad_tokens_are_401_on_every_operation_that_reads_them(
         if not op.get("security"):
             continue
         response = contract_client.open(
-            _url(path, contract_data),
+            contract_data.url(path),
             method=method.upper(),
             json={},
             headers={"Authorization": f"{scheme} {token}"},
@@ -296,7 +282,7 @@ def test_malformed_authorization_headers_are_401(
     secured = [(p, m, op) for p, m, op in _operations(contract_spec) if op.get("security")]
     codes = {
         f"{m.upper()} {p}": contract_client.open(
-            _url(p, contract_data), method=m.upper(), json={}, headers={"Authorization": header}
+            contract_data.url(p), method=m.upper(), json={}, headers={"Authorization": header}
         ).status_code
         for p, m, _ in secured
     }

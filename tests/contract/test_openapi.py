@@ -138,19 +138,6 @@ def test_authenticated_operations_document_401_and_use_the_token_scheme(
     assert problems == []
 
 
-def _sample_path(path: str, data: ContractData) -> str:
-    values = {
-        "slug": data.ensure_article(),
-        "username": data.other_username,
-        "comment_id": str(data.ensure_comment()),
-        "message_id": str(data.ensure_message()),
-        "session_id": str(data.ensure_session()),
-        "job_id": str(data.ensure_job()),
-        "upload_id": str(data.ensure_upload()),
-    }
-    return API_PREFIX + _PARAM.sub(lambda m: values[m.group(0)[1:-1]], path)
-
-
 def test_operations_that_require_a_token_refuse_requests_without_one(
     contract_spec: dict[str, Any], contract_client: FlaskClient, contract_data: ContractData
 ) -> None:
@@ -162,7 +149,7 @@ def test_operations_that_require_a_token_refuse_requests_without_one(
     assert required
     answers = {
         label(path, method): contract_client.open(
-            _sample_path(path, contract_data), method=method.upper(), json={}
+            contract_data.url(path), method=method.upper(), json={}
         ).status_code
         for path, method in required
     }
@@ -179,7 +166,7 @@ def test_public_operations_need_no_token(
     ]
     assert public
     answers = {
-        label(path, method): contract_client.get(_sample_path(path, contract_data)).status_code
+        label(path, method): contract_client.get(contract_data.url(path)).status_code
         for path, method in public
     }
     assert answers == dict.fromkeys(answers, 200)

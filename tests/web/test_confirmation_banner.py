@@ -12,10 +12,13 @@ def test_an_unconfirmed_user_sees_the_banner_and_can_resend_from_it(
 ):
     user = make_user(username="newbie", status="unverified")
     sign_in(client, user)
-    html = client.get("/").get_data(as_text=True)
-    assert BANNER in page_text(client.get("/"))
+    page = client.get("/")
+    html = page.get_data(as_text=True)
+    assert BANNER in page_text(page)
     assert user.email in html
     assert 'action="/settings/confirmation"' in html
+    # The settings page has its own confirmation section: no banner above it.
+    assert BANNER not in page_text(client.get("/settings"))
     outbox = app.extensions["mailman"].outbox
     outbox.clear()
     token = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]

@@ -12,6 +12,7 @@ from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
 from inkstone.core import reads
 from inkstone.core.errors import Invalid, NotFound
+from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
 from inkstone.profiles.services import ProfileView, following_ids
 
@@ -93,7 +94,7 @@ def delete_comment(*, article: Article, comment_id: int, actor: User) -> bool:
 
     Return whether it was ``actor``'s own (a moderator may be removing someone else's).
     """
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id < 2**63 else None
+    comment = db.session.get(Comment, comment_id) if is_possible_id(comment_id) else None
     if comment is None or comment.article_id != article.id:
         raise NotFound("comment not found", field="id")
     ensure_can_edit(comment, actor, moderate=Scope.COMMENTS_MODERATE, what="comment")

@@ -13,6 +13,8 @@ import threading
 import time
 
 EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+# Ids are signed 64-bit integers: SQLite's driver and PostgreSQL's bigint refuse larger numbers.
+ID_MAX = 2**63 - 1
 _SEQUENCE_BITS = 12
 _NODE_BITS = 10
 _lock = threading.Lock()
@@ -38,3 +40,8 @@ def new_id() -> int:
             | (_state["node"] << _SEQUENCE_BITS)
             | _state["seq"]
         )
+
+
+def is_possible_id(value: int) -> bool:
+    """Tell whether a row can have id ``value`` (1 to ``ID_MAX``): ask the database only then."""
+    return 0 < value <= ID_MAX

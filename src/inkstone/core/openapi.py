@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from inkstone.core.ids import ID_MAX
 from inkstone.core.schemas import ErrorOut
 
 API_PREFIX = "/api/v1"
-ID_MAX = 2**63 - 1  # ids are signed 64-bit integers; the routes answer 404 past it
 
 TOKEN_DESCRIPTION = (
     "A JWT from `POST /users` or `POST /users/login`, sent in the `Authorization` header as "
@@ -66,25 +67,29 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     return spec
 
 
+def _operations(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Yield every operation of ``spec`` (a path item's other entries are no operations)."""
+    for item in spec.get("paths", {}).values():
+        yield from (operation for operation in item.values() if isinstance(operation, dict))
+
+
 def _declare_operation_tags(spec: dict[str, Any]) -> None:
     """List tags set on single operations (Favorites, Comments, Tags) beside blueprint tags."""
     declared = {tag["name"] for tag in spec.get("tags", [])}
-    for item in spec.get("paths", {}).values():
-        for operation in item.values():
-            for name in operation.get("tags", []) if isinstance(operation, dict) else []:
-                if name not in declared:
-                    spec.setdefault("tags", []).append({"name": name})
-                    declared.add(name)
+    for operation in _operations(spec):
+        for name in operation.get("tags", []):
+            if name not in declared:
+                spec.setdefault("tags", []).append({"name": name})
+                declared.add(name)
 
 
 def _bound_id_parameters(spec: dict[str, Any]) -> None:
-    """Describe integer path parameters as the ids they are: int64, from 1 to 2**63 - 1."""
-    for item in spec.get("paths", {}).values():
-        for operation in item.values():
-            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
-                schema = parameter.get("schema", {})
-                if parameter.get("in") == "path" and schema.get("type") == "integer":
-                    schema.update(format="int64", minimum=1, maximum=ID_MAX)
+    """Describe integer path parameters as the ids they are: int64, from 1 to ``ID_MAX``."""
+    for operation in _operations(spec):
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            if parameter.get("in") == "path" and schema.get("type") == "integer":
+                schema.update(format="int64", minimum=1, maximum=ID_MAX)
 
 
 def _strip_api_prefix(spec: dict[str, Any]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app
 
 from inkstone.auth.tokens import current_user, signed_in_user, token_optional, token_required
 from inkstone.core.pagination import PageRequest
@@ -13,15 +12,9 @@ from inkstone.core.schemas import PageQuery
 from inkstone.extensions import db, limiter
 from inkstone.guestbook import services
 from inkstone.guestbook.schemas import MessageIn, MessageListOut, MessageOut, message_fields
+from inkstone.guestbook.views import SIGNING_SCOPE, signing_limit
 
 bp = APIBlueprint("guestbook_api", __name__, tag="Guestbook")
-
-# One budget per address for the web form and the API together (see guestbook.views).
-SIGNING_SCOPE = "guestbook"
-
-
-def _guestbook_limit() -> str:
-    return str(current_app.config["RATELIMIT_GUESTBOOK"])
 
 
 @bp.get("/guestbook")
@@ -39,7 +32,7 @@ def list_messages(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/guestbook")
-@limiter.shared_limit(_guestbook_limit, scope=SIGNING_SCOPE)
+@limiter.shared_limit(signing_limit, scope=SIGNING_SCOPE)
 @token_optional
 @bp.input(MessageIn, arg_name="body")
 @bp.output(MessageOut, status_code=201)

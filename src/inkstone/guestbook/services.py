@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_scope
 from inkstone.core.errors import Invalid, NotFound
+from inkstone.core.ids import is_possible_id
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.guestbook.models import BODY_MAX, NAME_MAX, GuestbookMessage
@@ -63,7 +64,7 @@ def list_messages(*, page: PageRequest) -> tuple[list[GuestbookMessage], int]:
 def delete_message(*, message_id: int, actor: User) -> None:
     """Delete a message: a moderator's right."""
     ensure_scope(actor, Scope.GUESTBOOK_MODERATE)
-    message = db.session.get(GuestbookMessage, message_id) if 0 < message_id < 2**63 else None
+    message = db.session.get(GuestbookMessage, message_id) if is_possible_id(message_id) else None
     if message is None:
         raise NotFound("message not found", field="id")
     db.session.delete(message)

@@ -20,12 +20,17 @@ bp = Blueprint("guestbook", __name__, template_folder="templates")
 PER_PAGE = 20
 
 
-def _guestbook_limit() -> str:
+# One budget per address for signing on the page and through the API (guestbook.api).
+SIGNING_SCOPE = "guestbook"
+
+
+def signing_limit() -> str:
+    """Return the limit on signing the guestbook (``RATELIMIT_GUESTBOOK``)."""
     return str(current_app.config["RATELIMIT_GUESTBOOK"])
 
 
 @bp.route("/guestbook", methods=["GET", "POST"])
-@limiter.shared_limit(_guestbook_limit, scope="guestbook", methods=["POST"])
+@limiter.shared_limit(signing_limit, scope=SIGNING_SCOPE, methods=["POST"])
 def index() -> str | Response:
     """Show the guestbook (GET) and sign it (POST)."""
     signer = web_user()
