@@ -277,6 +277,7 @@ def test_security_log_shows_only_your_own_events(client, app, make_user, sign_in
     sign_in(client, make_user())
     page = page_text(client.get("/settings/security"))
     assert "Account status changed" not in page
+    assert page.count("Account created") == 1  # yours, not theirs
 
 
 def test_security_log_pages_go_back_in_time(client, app, make_user, sign_in):

@@ -10,88 +10,33 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from inkstone import create_app
 from inkstone.auth.models import User, UserStatus
-from inkstone.extensions import db, limiter
-from tests.conftest import (
-    DEFAULT_PASSWORD,
-    IsolatedClient,
-    app_config,
-    csrf_token,
-    redirect_target,
-    require_service,
-)
-
-try:
-    from aiosmtpd.controller import Controller
-except ImportError:  # pragma: no cover - a dev dependency
-    Controller = None
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def wait(self, count: int = 1, timeout: float = 5.0) -> list[Any]:
-        """Return the envelopes once ``count`` have arrived (the server runs in a thread)."""
-        deadline = time.monotonic() + timeout
-        while len(self.envelopes) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(self.envelopes) >= count, f"{len(self.envelopes)} messages arrived"
-        return self.envelopes
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from inkstone.extensions import db
+from tests.conftest import DEFAULT_PASSWORD, csrf_token, redirect_target
+from tests.smtp_helpers import MailServer, free_smtp_port, mailing_app, running
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """A local SMTP server on 127.0.0.1 and a free port, stopped after the test."""
-    require_service("aiosmtpd", Controller is not None, "install the dev dependencies")
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+def smtp_server() -> Iterator[tuple[MailServer, int]]:
+    """A local SMTP server that accepts every message, and its port; stopped after the test."""
+    port = free_smtp_port()
+    with running(MailServer(), port) as inbox:
         yield inbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
-def smtp_app(app, db, tmp_path, database_url, smtp_server, monkeypatch) -> Iterator[Flask]:
+def smtp_app(app, db, tmp_path, database_url, smtp_server) -> Iterator[Flask]:
     """An app that sends its mail to the local SMTP server, on the test's database."""
-    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     _inbox, port = smtp_server
-    config = app_config(
-        tmp_path,
-        database_url,
-        MAIL_URL=f"smtp://127.0.0.1:{port}",
-        MAIL_FROM="Inkstone <no-reply@inkstone.test>",
-    )
-    mailing = create_app(config)
-    mailing.test_client_class = IsolatedClient
-    yield mailing
-    with mailing.app_context():
-        db.engine.dispose()
+    with mailing_app(tmp_path, database_url, port) as mailing:
+        yield mailing
 
 
 def test_sign_up_confirm_by_mail_and_sign_in_over_real_smtp(smtp_app, smtp_server):
@@ -134,7 +79,7 @@ def test_sign_up_confirm_by_mail_and_sign_in_over_real_smtp(smtp_app, smtp_serve
         assert user is not None
         assert user.status == UserStatus.ACTIVE
         assert user.email_confirmed_at is not None
-    assert len(inbox.envelopes) == 1  # nothing else was sent
+    assert len(inbox.delivered) == 1  # nothing else was sent
 
 
 def test_no_mail_reaches_the_server_when_the_sign_up_is_refused(smtp_app, smtp_server, make_user):
@@ -155,4 +100,4 @@ def test_no_mail_reaches_the_server_when_the_sign_up_is_refused(smtp_app, smtp_s
     )
     assert api.status_code == 409
     time.sleep(0.2)  # anything sent would have arrived by now
-    assert inbox.envelopes == []
+    assert inbox.delivered == []

@@ -182,6 +182,23 @@ def test_api_registration_mails_a_link_too_and_following_it_signs_nobody_in(app,
     assert _reload(app, user_id).status == UserStatus.ACTIVE
 
 
+def test_a_confirmation_link_followed_while_signed_in_as_someone_else(
+    app, client, mailbox, make_user, sign_in
+):
+    _register_api(client)
+    path = link_in(mails_to(mailbox, "jake@example.org")[0], "/confirm/")
+    other = make_user(username="other")
+    browser = app.test_client()
+    sign_in(browser, other)
+    response = browser.get(path)
+    assert response.status_code == 200
+    page = page_text(response)
+    assert "Thank you, jake. Your account is ready." in page
+    assert 'href="/login"' not in page
+    assert "Back to the home page" in page
+    assert _reload(app, _user_id(app, "jake@example.org")).status == UserStatus.ACTIVE
+
+
 def test_a_confirmation_link_works_once(app, client, mailbox):
     _register_api(client)
     path = link_in(mailbox[0], "/confirm/")
@@ -209,6 +226,7 @@ def test_a_confirmation_link_is_good_for_a_day(app, client, mailbox, later):
     path = link_in(mailbox[0], "/confirm/")
     later(hours=23.9)
     assert app.test_client().get(path).status_code == 200
+    assert _reload(app, _user_id(app, "jake@example.org")).status == UserStatus.ACTIVE
 
 
 @pytest.mark.parametrize(

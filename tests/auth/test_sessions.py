@@ -84,6 +84,17 @@ def test_signing_in_gives_a_new_session_id_and_forgets_the_old_one(app, client, 
     assert _stored(app, before) == 0
 
 
+def test_signing_in_commits_once_and_reads_the_account_once(app, client, make_user, count_queries):
+    make_user(email="reader@example.org")
+    token = csrf_token(client, "/login")
+    data = {"email": "reader@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token}
+    with count_queries() as sign_in:
+        assert client.post("/login", data=data).status_code == 302
+    # A commit in the middle (when the session id changes) would make the account load again.
+    assert len([sql for sql in sign_in if sql.startswith("SELECT users.")]) == 1, str(sign_in)
+    assert any(sql.startswith("DELETE FROM web_sessions") for sql in sign_in)  # the old id
+
+
 def test_a_planted_session_id_is_never_adopted(app, client, make_user):
     make_user(username="victim", email="victim@example.org")
     client.set_cookie("session", "attacker-chosen-id-0123456789-abcdefghijklmnop")

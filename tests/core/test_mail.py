@@ -7,6 +7,7 @@ import email.policy
 import smtplib
 import socket
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -22,20 +23,9 @@ from inkstone.auth.models import User
 from inkstone.core.config import ConfigError
 from inkstone.core.mail import compose, is_transient, queue_mail, site_url, smtp_settings
 from inkstone.core.tasks import MAIL_RETRIES
-from inkstone.extensions import db, limiter
-from tests.conftest import (
-    DEFAULT_PASSWORD,
-    IsolatedClient,
-    app_config,
-    csrf_token,
-    redirect_target,
-    require_service,
-)
-
-try:
-    from aiosmtpd.controller import Controller
-except ImportError:  # pragma: no cover - a dev dependency
-    Controller = None
+from inkstone.extensions import db
+from tests.conftest import DEFAULT_PASSWORD, app_config, csrf_token, redirect_target
+from tests.smtp_helpers import MailServer, free_smtp_port, mailing_app, running
 
 
 @pytest.fixture
@@ -307,72 +297,24 @@ def test_only_failures_that_may_pass_are_worth_another_try(error, transient):
     assert is_transient(error) is transient
 
 
-class ScriptedServer:
-    """An aiosmtpd handler answering each message's DATA with the next reply of a script.
-
-    The last reply repeats. A ``250`` keeps the message, as a mail server that accepted it.
-    """
-
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
-        self.attempts = 0
-        self.delivered: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        reply = self.replies[min(self.attempts, len(self.replies) - 1)]
-        self.attempts += 1
-        if reply.startswith("250"):
-            self.delivered.append(envelope)
-        return reply
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_port() -> int:
     """A port on 127.0.0.1 for a mail server (none listens there unless a test starts one)."""
-    require_service("aiosmtpd", Controller is not None, "install the dev dependencies")
-    return _free_port()
+    return free_smtp_port()
 
 
 @pytest.fixture
 def serve(smtp_port: int) -> Iterator[Any]:
-    """Return a function starting a ``ScriptedServer`` on ``smtp_port`` (stopped afterwards)."""
-    started: list[Any] = []
-
-    def start(*replies: str) -> ScriptedServer:
-        handler = ScriptedServer(*replies)
-        controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-        controller.start()
-        started.append(controller)
-        return handler
-
-    yield start
-    for controller in started:
-        controller.stop()
+    """Return a function starting a ``MailServer`` on ``smtp_port`` (stopped afterwards)."""
+    with ExitStack() as started:
+        yield lambda *replies: started.enter_context(running(MailServer(*replies), smtp_port))
 
 
 @pytest.fixture
-def smtp_mail_app(app, db, tmp_path, database_url, smtp_port, monkeypatch) -> Iterator[Flask]:
+def smtp_mail_app(app, db, tmp_path, database_url, smtp_port) -> Iterator[Flask]:
     """An app mailing through SMTP on ``smtp_port``, its tasks run in place (no broker)."""
-    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    mailing = create_app(
-        app_config(
-            tmp_path,
-            database_url,
-            MAIL_URL=f"smtp://127.0.0.1:{smtp_port}?timeout=5",
-            MAIL_FROM="Inkstone <no-reply@inkstone.test>",
-            MAIL_IN_WORKER=True,
-        )
-    )
-    mailing.test_client_class = IsolatedClient
-    yield mailing
-    with mailing.app_context():
-        db.engine.dispose()
+    with mailing_app(tmp_path, database_url, smtp_port, MAIL_IN_WORKER=True) as mailing:
+        yield mailing
 
 
 @pytest.fixture
@@ -418,7 +360,7 @@ def test_a_refused_connection_is_tried_again_until_the_server_is_back(
     smtp_mail_app, serve, retries
 ):
     # Nobody listens on the port at first; the server comes up after the second retry is asked.
-    server: list[ScriptedServer] = []
+    server: list[MailServer] = []
 
     def come_up(sender: Any = None, **_kwargs: Any) -> None:
         if len(retries) == 2 and not server:

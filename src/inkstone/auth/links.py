@@ -19,12 +19,12 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from inkstone.auth.models import User, UserStatus
+from inkstone.auth.models import SIGN_IN_STATUSES, User
+from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
 
 # A token longer than this was not made here (ours stay well under 200 characters).
 TOKEN_MAX = 512
-USABLE_STATUSES = frozenset({UserStatus.UNVERIFIED.value, UserStatus.ACTIVE.value})
 
 
 class Purpose(StrEnum):
@@ -104,7 +104,7 @@ def check_token(purpose: Purpose, token: str) -> Link:
     except BadSignature as exc:
         raise BadLink(Problem.INVALID, purpose) from exc
     user, email = _read_payload(purpose, payload)
-    if user.status not in USABLE_STATUSES:
+    if user.status not in SIGN_IN_STATUSES:  # a suspended or deleted account's links are dead
         raise BadLink(Problem.INVALID, purpose)
     if payload["f"] != _fingerprint(purpose, user):
         raise BadLink(Problem.USED, purpose)
@@ -120,7 +120,7 @@ def _read_payload(purpose: Purpose, payload: Any) -> tuple[User, str | None]:
         raise BadLink(Problem.INVALID, purpose)
     if purpose == Purpose.CHANGE_EMAIL and not (isinstance(email, str) and email):
         raise BadLink(Problem.INVALID, purpose)
-    user = db.session.get(User, int(raw_id)) if 0 < int(raw_id) < 2**63 else None
+    user = db.session.get(User, int(raw_id)) if is_possible_id(int(raw_id)) else None
     if user is None:
         raise BadLink(Problem.INVALID, purpose)
     return user, email if isinstance(email, str) else None

@@ -38,6 +38,10 @@ class UserStatus(StrEnum):
     DELETED = "deleted"
 
 
+# Accounts that may sign in, and so follow the links in account mail and receive it.
+SIGN_IN_STATUSES = frozenset({UserStatus.ACTIVE, UserStatus.UNVERIFIED})
+
+
 class RoleName(StrEnum):
     """The roles seeded by migration, lowest first."""
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from inkstone.auth import mails
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.links import Link, Purpose, check_token
-from inkstone.auth.models import EMAIL_MAX, User, UserStatus
+from inkstone.auth.models import EMAIL_MAX, SIGN_IN_STATUSES, User, UserStatus
 from inkstone.auth.password_policy import ensure_good_password
 from inkstone.auth.passwords import hash_password
 from inkstone.auth.permissions import forget_scopes
@@ -20,9 +20,6 @@ from inkstone.auth.sessions import end_all_sessions
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, Invalid
 from inkstone.extensions import db
-
-# Accounts that may receive account mail (a suspended or deleted one gets none).
-MAILABLE_STATUSES = frozenset({UserStatus.UNVERIFIED.value, UserStatus.ACTIVE.value})
 
 
 def is_confirmed(user: User) -> bool:
@@ -63,7 +60,7 @@ def request_password_reset(*, email: str) -> None:
     email = normalize_email(email)[:EMAIL_MAX]
     user = db.session.scalar(select(User).where(User.email == email))
     record_event(Event.PASSWORD_RESET_REQUESTED, user=user, email=email)
-    if user is not None and user.status in MAILABLE_STATUSES:
+    if user is not None and user.status in SIGN_IN_STATUSES:  # none for suspended, deleted
         mails.send_password_reset(user=user)
 
 

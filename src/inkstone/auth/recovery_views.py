@@ -70,17 +70,40 @@ def _next_step(purpose: Purpose) -> tuple[str, str]:
     return url_for("auth.login", next=url_for("auth.settings")), _("Sign in")
 
 
-def _bad_link(error: BadLink) -> ResponseReturnValue:
-    """Answer a link that cannot be used: what went wrong, and what to do next."""
-    action_url, action_label = _next_step(error.purpose)
+def _link_page(
+    title: str, message: str, action: tuple[str, str], *, done: bool = False, status: int = 200
+) -> ResponseReturnValue:
+    """Answer a followed link: what happened (``done``) or went wrong, and one next step."""
+    action_url, action_label = action
     page = render_template(
-        "auth/link_expired.html",
-        title=LINK_TITLES[error.problem],
-        message=LINK_MESSAGES[error.problem],
+        "auth/link_page.html",
+        done=done,
+        title=title,
+        message=message,
         action_url=action_url,
         action_label=action_label,
     )
-    return page, 400 if error.problem == Problem.INVALID else 410
+    return page, status
+
+
+def _done(title: str, message: str) -> ResponseReturnValue:
+    """Answer a link that did its work in a browser not signed in to its account."""
+    if web_user() is not None:
+        action = url_for("articles.home"), _("Back to the home page")
+    else:
+        action = url_for("auth.login"), _("Sign in")
+    return _link_page(title, message, action, done=True)
+
+
+def _bad_link(error: BadLink) -> ResponseReturnValue:
+    """Answer a link that cannot be used: what went wrong, and what to do next."""
+    status = 400 if error.problem == Problem.INVALID else 410
+    return _link_page(
+        LINK_TITLES[error.problem],
+        LINK_MESSAGES[error.problem],
+        _next_step(error.purpose),
+        status=status,
+    )
 
 
 @bp.get("/confirm/<token>")
@@ -95,10 +118,9 @@ def confirm(token: str) -> ResponseReturnValue:
     if _signed_in_as(user):
         flash(_("Thank you, your email address is confirmed."), "success")
         return redirect(url_for("articles.home"))
-    return render_template(
-        "auth/confirm.html",
-        title=_("Your email address is confirmed"),
-        message=_("Thank you, %(username)s. Your account is ready.", username=user.username),
+    return _done(
+        _("Your email address is confirmed"),
+        _("Thank you, %(username)s. Your account is ready.", username=user.username),
     )
 
 
@@ -163,24 +185,20 @@ def change_email(token: str) -> ResponseReturnValue:
         return _bad_link(bad)
     except Conflict:
         db.session.rollback()
-        action_url, action_label = _next_step(Purpose.CHANGE_EMAIL)
-        page = render_template(
-            "auth/link_expired.html",
-            title=_("That address is taken now"),
-            message=_(
+        return _link_page(
+            _("That address is taken now"),
+            _(
                 "Another account started using that email address in the meantime, so your "
                 "address stays as it was. Choose another one in your settings."
             ),
-            action_url=action_url,
-            action_label=action_label,
+            _next_step(Purpose.CHANGE_EMAIL),
+            status=409,
         )
-        return page, 409
     db.session.commit()
     if _signed_in_as(user):
         flash(_("Your email address is now %(email)s.", email=user.email), "success")
         return redirect(url_for("auth.settings"))
-    return render_template(
-        "auth/confirm.html",
-        title=_("Your email address is changed"),
-        message=_("Your account now uses %(email)s.", email=user.email),
+    return _done(
+        _("Your email address is changed"),
+        _("Your account now uses %(email)s.", email=user.email),
     )

@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from inkstone.auth import mails
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.deletion import is_deleted_username
-from inkstone.auth.models import EMAIL_MAX, Role, RoleName, User, UserStatus
+from inkstone.auth.models import (
+    EMAIL_MAX,
+    SIGN_IN_STATUSES,
+    Role,
+    RoleName,
+    User,
+    UserStatus,
+)
 from inkstone.auth.password_policy import ensure_good_password
 from inkstone.auth.passwords import hash_password, needs_rehash, verify_password
 from inkstone.auth.permissions import forget_scopes
@@ -22,7 +29,6 @@ from inkstone.extensions import db
 from inkstone.web.locale import LANGUAGES, valid_timezone
 
 LOGIN_FAILED = "is invalid"
-SIGN_IN_STATUSES = frozenset({UserStatus.ACTIVE, UserStatus.UNVERIFIED})
 
 
 def normalize_email(email: str) -> str:

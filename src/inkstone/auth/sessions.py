@@ -16,6 +16,7 @@ from inkstone.auth.audit import client_agent, client_ip
 from inkstone.auth.models import User, UserSession
 from inkstone.core.db import utcnow
 from inkstone.core.errors import NotFound
+from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
 
 # "Last seen" is written at most this often per session, not on every request.
@@ -39,7 +40,7 @@ def parse_identity(value: str) -> Identity | None:
     if len(parts) != 3 or not all(part.isdigit() and len(part) <= 19 for part in parts):
         return None
     user_id, version, session_id = (int(part) for part in parts)
-    if not (0 < user_id < 2**63 and 0 < session_id < 2**63):
+    if not (is_possible_id(user_id) and is_possible_id(session_id)):
         return None
     return Identity(user_id, version, session_id)
 
@@ -97,12 +98,14 @@ def list_sessions(*, user: User) -> list[UserSession]:
 
 
 def end_session(*, user: User, session_id: int) -> None:
-    """End one of ``user``'s web sessions (``NotFound`` for anyone else's)."""
-    ended = db.session.execute(
-        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
-    )
-    if not getattr(ended, "rowcount", 0):
-        raise NotFound("session not found", field="session")
+    """End one of ``user``'s web sessions (``NotFound`` for anyone else's, or no such id)."""
+    if is_possible_id(session_id):
+        ended = db.session.execute(
+            delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+        )
+        if getattr(ended, "rowcount", 0):
+            return
+    raise NotFound("session not found", field="session")
 
 
 def end_all_sessions(*, user: User) -> None:

@@ -11,11 +11,9 @@ from flask_session.base import ServerSideSessionInterface
 
 from inkstone.auth import sessions
 from inkstone.auth.audit import client_ip
-from inkstone.auth.models import User, UserSession, UserStatus
+from inkstone.auth.models import SIGN_IN_STATUSES, User, UserSession
 from inkstone.core.errors import NotFound
 from inkstone.extensions import db, login
-
-SIGNED_IN_STATUSES = frozenset({UserStatus.ACTIVE.value, UserStatus.UNVERIFIED.value})
 
 
 class Anonymous:
@@ -58,7 +56,7 @@ def load_user(identity: str) -> User | None:
     if found is None:
         return None
     user, record = found
-    if user.status not in SIGNED_IN_STATUSES:
+    if user.status not in SIGN_IN_STATUSES:
         return None
     g.user_session = record
     if sessions.needs_touch(record):

@@ -11,10 +11,11 @@ import jwt as pyjwt
 from flask import current_app, g, request
 from flask_jwt_extended import create_access_token
 
-from inkstone.auth.models import User
+from inkstone.auth.models import SIGN_IN_STATUSES, User
 from inkstone.auth.permissions import user_scopes
-from inkstone.auth.services import SIGN_IN_STATUSES, get_user
+from inkstone.auth.services import get_user
 from inkstone.core.errors import Unauthorized
+from inkstone.core.ids import is_possible_id
 
 # RealWorld clients send "Token <jwt>"; OAuth-style clients send "Bearer <jwt>".
 _HEADER = re.compile(
@@ -63,7 +64,7 @@ def _user_from_header(header: str) -> User:
         raise Unauthorized("token has expired", field="token") from exc
     except (pyjwt.PyJWTError, KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("token is invalid", field="token") from exc
-    user = get_user(user_id=user_id) if 0 < user_id < 2**63 else None
+    user = get_user(user_id=user_id) if is_possible_id(user_id) else None
     if user is None or user.status not in SIGN_IN_STATUSES:
         raise Unauthorized("token is invalid", field="token")
     # A token made before a password reset, "sign out everywhere" or a suspension.

@@ -17,8 +17,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from inkstone.auth import services
-from inkstone.auth.models import AuditEvent, Role, RoleName, User, UserStatus
-from inkstone.auth.services import SIGN_IN_STATUSES
+from inkstone.auth.models import SIGN_IN_STATUSES, AuditEvent, Role, RoleName, User, UserStatus
 from inkstone.core.errors import Conflict, NotFound
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db

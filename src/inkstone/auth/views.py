@@ -135,8 +135,9 @@ def login() -> ResponseReturnValue:
             throttle.record_success(form.email.data)
             session.pop(CAPTCHA_EMAIL, None)
             sign_in(user, remember=bool(form.remember.data))
-            db.session.commit()
+            # Before the commit, which expires the user: no query to read the name again.
             flash(_("Welcome back, %(username)s!", username=user.username), "success")
+            db.session.commit()
             return redirect(_next_url())
     return render_template(
         "auth/login.html", form=form, next=_next_param(), show_captcha=_captcha_shown(form)

@@ -59,6 +59,19 @@ class DatabaseSessionInterface(ServerSideSessionInterface):  # type: ignore[misc
         data: dict[str, Any] = self.serializer.decode(row.data)
         return data
 
+    def regenerate(self, session: ServerSideSession) -> None:
+        """Move ``session`` to a new id; the old row goes when the request commits.
+
+        Flask-Session's own version deletes through ``_delete_session``, which commits: in
+        the middle of a sign-in that would commit the request's work early (and make the
+        ORM load the user again).
+        """
+        if session:
+            old = self._get_store_id(session.sid)
+            db.session.execute(delete(WebSession).where(WebSession.session_id == old))
+            session.sid = self._generate_sid(self.sid_length)
+            session.modified = True
+
     def _delete_session(self, store_id: str) -> None:
         db.session.execute(delete(WebSession).where(WebSession.session_id == store_id))
         db.session.commit()
