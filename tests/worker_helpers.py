@@ -1,4 +1,4 @@
-"""Starting a real Celery worker (threads pool) in a subprocess for the tests, and stopping it."""
+"""An app on a SQLite file as a worker has it; a real Celery worker in a subprocess, stopped."""
 
 from __future__ import annotations
 
@@ -7,8 +7,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import ROOT
+import flask_migrate
+from flask import Flask
+from sqlalchemy import select
+
+from inkstone import create_app
+from inkstone.auth.models import RoleName, User
+from inkstone.auth.services import register_user
+from inkstone.extensions import db
+from tests.conftest import DEFAULT_PASSWORD, MIGRATIONS_DIR, ROOT, app_config
 
 CELERY = Path(sys.executable).with_name("celery")
 READY_TIMEOUT = 45  # seconds for the worker to boot
@@ -23,6 +32,31 @@ INHERITED = (
     "ENV",
     "SECRET_KEY",
 )
+
+
+def file_app(instance: Path, **settings: Any) -> tuple[Flask, int]:
+    """Return an app on the migrated SQLite file of ``instance``, and its author ``writer``'s id.
+
+    Each transaction of its own is real there, as in the worker. ``writer`` is made once: an
+    instance opened again (by another app) keeps it.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    app = create_app(app_config(instance, f"sqlite:///{instance / 'inkstone.db'}", **settings))
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+        user = db.session.scalar(select(User).where(User.username == "writer"))
+        if user is None:
+            user = register_user(
+                username="writer",
+                email="writer@example.org",
+                password=DEFAULT_PASSWORD,
+                role=RoleName.AUTHOR,
+                confirmed=True,
+            )
+            db.session.commit()
+        user_id = user.id
+        db.session.remove()
+    return app, user_id
 
 
 def worker_env(instance: Path, **settings: str) -> dict[str, str]:

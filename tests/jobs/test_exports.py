@@ -458,6 +458,25 @@ def test_the_settings_button_starts_an_export_and_shows_its_job(
         assert job.params["scope"] == "mine"
 
 
+def test_a_job_finished_in_a_chinese_request_keeps_its_message_in_english(
+    app, client, author, sign_in, make_article
+):
+    """The API's ``message`` is English whoever asked; the job's page translates it."""
+    make_article(author, title=CHINESE_TITLE)
+    sign_in(client, author)
+    zh = {"Accept-Language": "zh-CN"}
+    token = csrf_token(client, "/settings")
+    response = client.post(
+        "/settings/export", data={"csrf_token": token, "format": "csv"}, headers=zh
+    )
+    job_path = response.headers["Location"]
+    with app.app_context():
+        job = _db.session.get(Job, int(job_path.rsplit("/", 1)[1]))
+        assert job is not None
+        assert (job.status, job.message) == ("succeeded", "Exported 1 article")
+    assert "已导出 1 篇文章" in client.get(job_path, headers=zh).get_data(as_text=True)
+
+
 def test_the_settings_button_needs_the_csrf_token(app, client, author, sign_in):
     sign_in(client, author)
     response = client.post("/settings/export", data={"format": "csv"})

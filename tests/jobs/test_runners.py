@@ -15,23 +15,19 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import flask_migrate
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from inkstone import create_app
 from inkstone.articles.models import Article
-from inkstone.auth.models import RoleName
-from inkstone.auth.services import register_user
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
 from inkstone.jobs import imports, retention, services
 from inkstone.jobs.models import Job, JobStatus, WorkerHeartbeat
 from inkstone.jobs.runner import run_job
-from inkstone.jobs.runners import runner_gone, this_runner
-from tests.conftest import DEFAULT_PASSWORD, MIGRATIONS_DIR, app_config
+from inkstone.jobs.runners import WORKER_GONE_AFTER, runner_gone, this_runner
+from tests import worker_helpers
 
 HEADER = "slug,title,description,body,tags,published,created_at,updated_at,author"
 
@@ -99,7 +95,7 @@ def test_a_job_on_another_machine_waits_while_its_worker_beats(app_ctx, make_use
         services.start_job(job_id=job.id, runner="celery@near near-machine 1")
 
     heartbeat = db.session.get(WorkerHeartbeat, "celery@far")
-    heartbeat.seen_at = utcnow() - services.WORKER_GONE_AFTER - timedelta(seconds=1)
+    heartbeat.seen_at = utcnow() - WORKER_GONE_AFTER - timedelta(seconds=1)
     db.session.commit()
     assert runner_gone(job.runner) is True
     taken = services.start_job(job_id=job.id, runner="celery@near near-machine 1")
@@ -130,19 +126,7 @@ def test_a_finished_job_delivered_again_is_not_run(app_ctx, make_user, status):
 @pytest.fixture
 def file_app(tmp_path: Path) -> Iterator[tuple[Flask, int]]:
     """An app on a SQLite file, as the worker has it: each transaction of its own is real."""
-    app = create_app(app_config(tmp_path, f"sqlite:///{tmp_path / 'inkstone.db'}"))
-    with app.app_context():
-        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
-        user = register_user(
-            username="writer",
-            email="writer@example.org",
-            password=DEFAULT_PASSWORD,
-            role=RoleName.AUTHOR,
-            confirmed=True,
-        )
-        db.session.commit()
-        user_id = user.id
-        db.session.remove()
+    app, user_id = worker_helpers.file_app(tmp_path)
     yield app, user_id
     with app.app_context():
         db.engine.dispose()

@@ -20,22 +20,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import flask_migrate
 import pytest
 from flask import Flask
 from PIL import Image
 from sqlalchemy import func, insert, select
 
-from inkstone import create_app
 from inkstone.articles.models import Article
-from inkstone.auth.models import RoleName, User
-from inkstone.auth.services import register_user
+from inkstone.auth.models import User
 from inkstone.auth.tokens import issue_token
 from inkstone.core.ids import new_id
 from inkstone.extensions import db
 from inkstone.jobs.models import Job
-from tests.conftest import DEFAULT_PASSWORD, MIGRATIONS_DIR, app_config, require_service
-from tests.worker_helpers import CELERY, child_pids, start_worker, stop, wait_until_ready
+from tests.conftest import require_service
+from tests.worker_helpers import (
+    CELERY,
+    child_pids,
+    file_app,
+    start_worker,
+    stop,
+    wait_until_ready,
+)
 
 REDIS_URL = os.environ.get("INKSTONE_TEST_REDIS_URL", "")
 DONE_TIMEOUT = 60  # seconds for a job to finish
@@ -61,30 +65,13 @@ class Site:
 
 
 def _make_site(instance: Path, **settings: Any) -> Site:
-    instance.mkdir(parents=True, exist_ok=True)
-    app = create_app(
-        app_config(
-            instance,
-            f"sqlite:///{instance / 'inkstone.db'}",
-            CELERY_TASK_ALWAYS_EAGER=False,
-            **settings,
-        )
-    )
+    app, user_id = file_app(instance, CELERY_TASK_ALWAYS_EAGER=False, **settings)
     with app.app_context():
-        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
-        user = db.session.scalar(select(User).where(User.username == "writer"))
-        if user is None:
-            user = register_user(
-                username="writer",
-                email="writer@example.org",
-                password=DEFAULT_PASSWORD,
-                role=RoleName.AUTHOR,
-                confirmed=True,
-            )
-            db.session.commit()
+        user = db.session.get(User, user_id)
+        assert user is not None
         # A token made with this app's own key (every test app has its own secret).
         headers = {"Authorization": f"Token {issue_token(user)}"}
-        return Site(app=app, instance=instance, user_id=user.id, headers=headers)
+    return Site(app=app, instance=instance, user_id=user_id, headers=headers)
 
 
 def _close(site: Site) -> None:

@@ -10,9 +10,20 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 _QUEUE = "inkstone_task_queue"
+
+# How often a task is tried again, with backoff, while the database is briefly unavailable.
+DATABASE_RETRIES = 3
+# The options of such a task: ``@shared_task(name=..., **RETRIED_ON_DATABASE_ERRORS)``.
+RETRIED_ON_DATABASE_ERRORS: dict[str, Any] = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": DATABASE_RETRIES,
+}
 
 
 def init_celery(app: Flask) -> Celery:

@@ -16,13 +16,13 @@ from werkzeug.exceptions import TooManyRequests
 
 from inkstone.core.errors import NotFound
 from inkstone.extensions import db
+from inkstone.jobs import services
 from inkstone.jobs.models import Job, JobStatus
 from inkstone.jobs.schemas import JobOut, job_fields
 
 POLL_SECONDS = 0.5
 # Proxies and browsers drop a connection that stays silent for long; a comment line keeps it.
 KEEPALIVE_SECONDS = 15.0
-RESULTS_FOLDER = "jobs"
 _SLOTS = "inkstone.job_event_streams"
 _slots_lock = threading.Lock()
 
@@ -121,7 +121,7 @@ def result_file(job: Job) -> Path:
     """Return the file a succeeded job made; ``NotFound`` if none, gone, or outside its folder."""
     if job.status != JobStatus.SUCCEEDED or not job.result_path or not job.result_filename:
         raise NotFound("the job has no file to download", field="id")
-    root = (Path(current_app.instance_path) / RESULTS_FOLDER).resolve()
+    root = services.results_root().resolve()
     path = (root / job.result_path).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         raise NotFound("the job's file is gone", field="id")

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from inkstone.articles.models import Article
@@ -32,7 +31,6 @@ from inkstone.jobs.runner import JobCancelled, job_task
 FORMATS = tuple(WRITERS)
 SCOPES = ("mine", "all")
 BATCH = 500
-RESULTS_FOLDER = "jobs"  # under the instance folder, as ``jobs.delivery`` serves them
 TASK_NAME = "inkstone.export_articles"
 
 
@@ -151,7 +149,7 @@ def write_export(
 def run_export(job: Job) -> None:
     """Export articles to a file under the job's folder and offer it for download."""
     format, scope = job.params["format"], job.params["scope"]
-    folder = Path(current_app.instance_path) / RESULTS_FOLDER / str(job.id)
+    folder = services.job_folder(job.id)
     folder.mkdir(parents=True, exist_ok=True)
     filename = export_filename(format)
     part, final = folder / f"{filename}.part", folder / filename

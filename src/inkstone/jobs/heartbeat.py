@@ -10,6 +10,7 @@ import structlog
 from celery.signals import worker_ready, worker_shutdown
 
 from inkstone.jobs import services
+from inkstone.jobs.runners import HEARTBEAT_EVERY
 
 log = structlog.get_logger(__name__)
 _stop = threading.Event()
@@ -22,7 +23,7 @@ def _beat_forever(app: Any, hostname: str) -> None:
                 services.beat(hostname=hostname)
         except Exception:  # a busy database must not kill the worker's heartbeat
             log.warning("heartbeat.failed", hostname=hostname, exc_info=True)
-        _stop.wait(services.HEARTBEAT_EVERY.total_seconds())
+        _stop.wait(HEARTBEAT_EVERY.total_seconds())
 
 
 def start_heartbeat(sender: Any = None, **_: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import Any, TypeVar
 
 from apiflask import APIBlueprint, abort
@@ -13,9 +12,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from inkstone.auth.tokens import signed_in_user, token_required
-from inkstone.core.errors import Invalid
 from inkstone.extensions import db
-from inkstone.jobs import import_files, imports, services
+from inkstone.jobs import imports
 from inkstone.jobs.import_schemas import ImportIn
 from inkstone.jobs.schemas import JobOut, job_fields
 
@@ -66,22 +64,7 @@ def create_import(form: dict[str, Any]) -> dict[str, Any]:
     or file name and reason. The file is recognised by its content, not its name.
     """
     upload: FileStorage = form["file"]
-    data = upload.stream.read()
-    fmt = import_files.sniff_format(data)
-    if fmt is None:
-        raise Invalid(
-            "the file is neither a CSV in the export's format nor a zip archive", field="file"
-        )
-    job = services.create_job(
-        kind=f"import.{fmt}", owner=signed_in_user(), task=imports.import_articles, params={}
-    )
-    folder = Path(current_app.instance_path) / "jobs" / str(job.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"upload.{fmt}"
-    partial = path.with_name(path.name + ".part")
-    partial.write_bytes(data)
-    partial.replace(path)
-    job.params = {"upload": str(path), "format": fmt}
+    job = imports.start_import(owner=signed_in_user(), data=upload.stream.read())
     db.session.commit()
     db.session.refresh(job)  # a task run at once (no queue in between) has moved it on
     return {"job": job_fields(job)}

@@ -22,10 +22,10 @@ from inkstone.articles.schemas import ArticleFields
 from inkstone.articles.services import create_article
 from inkstone.auth.models import User
 from inkstone.core.db import lock_for_writing
-from inkstone.core.errors import DomainError, validation_errors
+from inkstone.core.errors import DomainError, Invalid, validation_errors
 from inkstone.extensions import db
 from inkstone.jobs import services
-from inkstone.jobs.import_files import Row, RowError, parse_csv, parse_zip
+from inkstone.jobs.import_files import Row, RowError, parse_csv, parse_zip, sniff_format
 from inkstone.jobs.models import Job
 from inkstone.jobs.runner import JobCancelled, job_task
 
@@ -109,6 +109,27 @@ def import_row(*, author: User, row: Row, report: Report) -> None:
         report.fail(row.line, "the article breaks a database rule")
         return
     report.created += 1
+
+
+def start_import(*, owner: User, data: bytes) -> Job:
+    """Queue an import of ``data`` as ``owner``, kept in the job's folder until it is read.
+
+    The file is recognised by its content (``Invalid`` if neither a CSV export nor a zip).
+    """
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise Invalid(
+            "the file is neither a CSV in the export's format nor a zip archive", field="file"
+        )
+    job = services.create_job(kind=f"import.{fmt}", owner=owner, task=import_articles, params={})
+    folder = services.job_folder(job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"upload.{fmt}"
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
+    job.params = {"upload": str(path), "format": fmt}
+    return job
 
 
 def upload_path(job: Job) -> Path:

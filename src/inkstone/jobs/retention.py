@@ -24,7 +24,6 @@ import contextlib
 import shutil
 from collections.abc import Iterable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -32,29 +31,24 @@ from celery import shared_task
 from celery.signals import worker_ready
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
+from inkstone.core.celery import RETRIED_ON_DATABASE_ERRORS
 from inkstone.core.db import utcnow
+from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
 from inkstone.jobs import services
 from inkstone.jobs.models import FINISHED, Job, JobStatus, WorkerHeartbeat
-from inkstone.jobs.runners import runner_gone
+from inkstone.jobs.runners import WORKER_GONE_AFTER, runner_gone
 
 log = structlog.get_logger(__name__)
 
 PURGE_TASK = "inkstone.jobs.purge_results"
 REMOVE_TASK = "inkstone.jobs.remove_results"
-RESULTS_FOLDER = "jobs"  # under the instance folder
 # The task that runs each kind of job (``export.csv`` → ``export``).
 TASKS = {
     "export": "inkstone.export_articles",
     "import": "inkstone.import_articles",
 }
-
-
-def results_root() -> Path:
-    """Return the folder holding every job's folder (``instance/jobs``)."""
-    return Path(current_app.instance_path) / RESULTS_FOLDER
 
 
 def removed_message(days: int) -> str:
@@ -72,7 +66,7 @@ def purge_old_results(*, days: int) -> int:
     they are as old as that.
     """
     cutoff = utcnow() - timedelta(days=days)
-    root = results_root()
+    root = services.results_root()
     old = db.session.scalars(
         select(Job).where(
             Job.status.in_([status.value for status in FINISHED]), Job.finished_at < cutoff
@@ -112,13 +106,13 @@ def remove_job_folders(*, job_ids: Iterable[int]) -> list[int]:
     """Remove the folders of the jobs ``job_ids`` that no longer exist; return whose went.
 
     A job still in the database keeps its folder. Only a folder named by a job id right
-    under ``results_root()`` is ever touched.
+    under ``services.results_root()`` is ever touched.
     """
-    wanted = {int(job_id) for job_id in job_ids if 0 < int(job_id) < 2**63}
+    wanted = {int(job_id) for job_id in job_ids if is_possible_id(int(job_id))}
     if not wanted:
         return []
     alive = set(db.session.scalars(select(Job.id).where(Job.id.in_(wanted))))
-    root = results_root()
+    root = services.results_root()
     removed = []
     for job_id in sorted(wanted - alive):
         folder = root / str(job_id)
@@ -135,10 +129,7 @@ def remove_job_folders(*, job_ids: Iterable[int]) -> list[int]:
 
 @shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
     name=REMOVE_TASK,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=3,
+    **RETRIED_ON_DATABASE_ERRORS,
 )
 def remove_results(job_ids: list[int]) -> list[int]:
     """Remove the result folders of deleted jobs (their owner's account went); idempotent."""
@@ -152,7 +143,7 @@ def remove_results(job_ids: list[int]) -> list[int]:
 
 def other_worker_alive(*, hostname: str) -> bool:
     """Tell whether a worker other than ``hostname`` has said it is alive lately."""
-    since = utcnow() - services.WORKER_GONE_AFTER
+    since = utcnow() - WORKER_GONE_AFTER
     seen = db.session.scalar(
         select(WorkerHeartbeat.hostname)
         .where(WorkerHeartbeat.hostname != hostname, WorkerHeartbeat.seen_at >= since)
@@ -175,7 +166,7 @@ def recover_jobs(*, hostname: str) -> list[tuple[int, str]]:
         job for job in running if (runner_gone(job.runner) if job.runner else not others_alive)
     ]
     for job in stuck:
-        for part in (results_root() / str(job.id)).glob("*.part"):
+        for part in services.job_folder(job.id).glob("*.part"):
             part.unlink(missing_ok=True)
         task = TASKS.get(job.kind.partition(".")[0])
         if task is None or job.attempts >= services.MAX_ATTEMPTS:

@@ -17,12 +17,12 @@ from typing import Any
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
+from inkstone.core.celery import DATABASE_RETRIES, RETRIED_ON_DATABASE_ERRORS
 from inkstone.extensions import db
 from inkstone.jobs import services
 from inkstone.jobs.models import Job
 from inkstone.jobs.runners import this_runner
 
-MAX_RETRIES = 3
 RECHECK_SECONDS = 60
 
 
@@ -63,17 +63,14 @@ def job_task(name: str) -> Callable[[Callable[[Job], None]], Any]:
 
     def decorate(work: Callable[[Job], None]) -> Any:
         @shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
-            name=name,
-            bind=True,
-            autoretry_for=(OperationalError,),
-            retry_backoff=True,
-            retry_backoff_max=60,
-            max_retries=MAX_RETRIES,
+            name=name, bind=True, **RETRIED_ON_DATABASE_ERRORS
         )
         def task(self: Any, job_id: int) -> None:
             runner = this_runner(self.request.hostname)
             try:
-                run_job(job_id, work, last_try=self.request.retries >= MAX_RETRIES, runner=runner)
+                run_job(
+                    job_id, work, last_try=self.request.retries >= DATABASE_RETRIES, runner=runner
+                )
             except services.RunningElsewhere as exc:
                 if self.request.is_eager:  # run in the caller's process: nothing to wait for
                     return

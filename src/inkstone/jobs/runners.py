@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
 from inkstone.jobs.models import RUNNER_MAX, WorkerHeartbeat
+
+# A worker says it is alive this often; one silent for ``WORKER_GONE_AFTER`` is taken to be gone.
+HEARTBEAT_EVERY = timedelta(seconds=10)
+WORKER_GONE_AFTER = timedelta(seconds=45)
 
 
 def this_runner(node: str | None) -> str:
@@ -37,8 +42,6 @@ def _process_exists(pid: int) -> bool:
 
 def runner_gone(runner: str | None) -> bool:
     """Tell whether the process ``runner`` names has stopped (its job will never finish)."""
-    from inkstone.jobs.services import WORKER_GONE_AFTER
-
     parts = (runner or "").rsplit(" ", 2)
     if len(parts) != 3 or not parts[2].isdigit():
         return True  # recorded by no one (started before runners were recorded)

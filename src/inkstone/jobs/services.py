@@ -8,9 +8,12 @@ watching the job sees it while the task's own work is still uncommitted.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -19,16 +22,25 @@ from inkstone.auth.permissions import Scope, has_scope
 from inkstone.core.celery import enqueue_after_commit
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, NotFound
+from inkstone.core.ids import is_possible_id
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.jobs.models import MESSAGE_MAX, Job, JobStatus, WorkerHeartbeat
-from inkstone.jobs.runners import runner_gone, this_runner
+from inkstone.jobs.runners import WORKER_GONE_AFTER, runner_gone, this_runner
 
-# A worker that has not said it is alive for this long is taken to be gone.
-HEARTBEAT_EVERY = timedelta(seconds=10)
-WORKER_GONE_AFTER = timedelta(seconds=45)
+RESULTS_FOLDER = "jobs"  # under the instance folder: a job's files are in ``jobs/<id>/``
 # A job whose worker died this many times while running it is failed, not tried again.
 MAX_ATTEMPTS = 3
+
+
+def results_root() -> Path:
+    """Return the folder holding every job's folder (``instance/jobs``)."""
+    return Path(current_app.instance_path) / RESULTS_FOLDER
+
+
+def job_folder(job_id: int) -> Path:
+    """Return the folder of a job's files: its upload, its result (``instance/jobs/<id>``)."""
+    return results_root() / str(job_id)
 
 
 def create_job(*, kind: str, owner: User | None, task: Any, params: dict[str, Any]) -> Job:
@@ -42,7 +54,7 @@ def create_job(*, kind: str, owner: User | None, task: Any, params: dict[str, An
 
 def get_job(*, job_id: int, viewer: User) -> Job:
     """Return a job its owner (or a ``jobs:manage`` holder) may see; ``NotFound`` otherwise."""
-    job = db.session.get(Job, job_id) if 0 < job_id < 2**63 else None
+    job = db.session.get(Job, job_id) if is_possible_id(job_id) else None
     if job is None or not (job.owner_id == viewer.id or has_scope(viewer, Scope.JOBS_MANAGE)):
         raise NotFound("job not found", field="id")
     return job
@@ -169,17 +181,24 @@ def report_progress(*, job: Job, percent: int, message: str = "") -> bool:
     return status is not None and status != JobStatus.CANCELLED
 
 
-def _finished_message(*, kind: str, summary: dict[str, Any] | None) -> str:
-    """Return what a job that succeeded says it did (the API's ``message``, in English)."""
+def finished_message(*, kind: str, summary: dict[str, Any] | None) -> str:
+    """Return what a job that succeeded did, in the current language ("" if nothing to say).
+
+    The job's stored ``message`` (the API's) is this in English; its page shows it translated.
+    """
     summary = summary or {}
     if kind.startswith("import") and "created" in summary:
-        return (
-            f"Imported: {summary['created']} created, {summary.get('skipped', 0)} skipped, "
-            f"{summary.get('failed', 0)} failed"
+        return str(
+            _(
+                "Imported: %(created)d created, %(skipped)d skipped, %(failed)d failed",
+                created=int(summary["created"]),
+                skipped=int(summary.get("skipped", 0)),
+                failed=int(summary.get("failed", 0)),
+            )
         )
     if kind.startswith("export") and "articles" in summary:
-        count = summary["articles"]
-        return f"Exported {count} article{'' if count == 1 else 's'}"
+        count = int(summary["articles"])
+        return str(ngettext("Exported %(num)d article", "Exported %(num)d articles", count))
     return ""  # the status says it is done; a stale progress report must not stay
 
 
@@ -199,7 +218,8 @@ def finish_job(
     job.progress = 100
     job.finished_at = utcnow()
     job.summary = summary
-    job.message = _finished_message(kind=job.kind, summary=summary)[:MESSAGE_MAX]
+    with force_locale("en"):
+        job.message = finished_message(kind=job.kind, summary=summary)[:MESSAGE_MAX]
     job.result_path, job.result_filename, job.result_size = path, filename, size
     db.session.flush()
     return job

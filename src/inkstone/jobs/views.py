@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import _, ngettext
+from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
@@ -23,7 +23,6 @@ from inkstone.web.paging import requested_page
 bp = Blueprint("jobs", __name__, template_folder="templates")
 
 JOBS_PER_PAGE = 20
-ID_MAX = 2**63  # ids are signed 64-bit integers: a larger number names nothing
 # The failed rows of an import shown on its page; the API has all the report keeps.
 FAILURES_SHOWN = 20
 
@@ -62,9 +61,7 @@ def _me() -> User:
 
 
 def _job(job_id: int) -> Job:
-    if not 0 < job_id < ID_MAX:
-        abort(404)
-    return services.get_job(job_id=job_id, viewer=_me())  # NotFound: not yours
+    return services.get_job(job_id=job_id, viewer=_me())  # NotFound: not yours, or no such id
 
 
 def _waiting_for_worker(jobs: list[Job]) -> bool:
@@ -80,22 +77,9 @@ def kind_label(kind: str) -> str:
 
 def outcome(job: Job) -> str:
     """Return what a job that succeeded did, in the reader's language ("" if nothing to say)."""
-    summary = job.summary or {}
     if job.status != JobStatus.SUCCEEDED:
         return ""
-    if job.kind.startswith("import") and "created" in summary:
-        return str(
-            _(
-                "Imported: %(created)d created, %(skipped)d skipped, %(failed)d failed",
-                created=int(summary.get("created", 0)),
-                skipped=int(summary.get("skipped", 0)),
-                failed=int(summary.get("failed", 0)),
-            )
-        )
-    if job.kind.startswith("export") and "articles" in summary:
-        count = int(summary["articles"])
-        return str(ngettext("Exported %(num)d article", "Exported %(num)d articles", count))
-    return ""
+    return services.finished_message(kind=job.kind, summary=job.summary)
 
 
 def import_report(job: Job) -> dict[str, Any] | None:

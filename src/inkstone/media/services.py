@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from inkstone.auth.models import User
 from inkstone.core.celery import enqueue_after_commit
 from inkstone.core.errors import DomainError, Invalid, NotFound
+from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
 from inkstone.media import images
 from inkstone.media.models import FILENAME_MAX, Upload, UploadKind
@@ -159,7 +160,7 @@ def _existing_thumbnails(digest: str) -> dict[str, str]:
 def get_upload(*, upload_id: int, viewer: User) -> Upload:
     """Return the upload ``upload_id`` if ``viewer`` owns it; ``NotFound`` otherwise."""
     # Ids are signed 64-bit: a larger number names nothing (and the driver would refuse it).
-    upload = db.session.get(Upload, upload_id) if 0 < upload_id < 2**63 else None
+    upload = db.session.get(Upload, upload_id) if is_possible_id(upload_id) else None
     if upload is None or upload.owner_id != viewer.id:
         raise NotFound("upload not found", field="upload")
     return upload

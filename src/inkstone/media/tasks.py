@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from sqlalchemy.exc import OperationalError
 
+from inkstone.core.celery import RETRIED_ON_DATABASE_ERRORS
 from inkstone.extensions import db
 from inkstone.media import services
 from inkstone.media.models import Upload
@@ -13,10 +13,7 @@ from inkstone.media.storage import get_storage
 
 @shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
     name="inkstone.media.make_thumbnails",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=3,
+    **RETRIED_ON_DATABASE_ERRORS,
 )
 def make_thumbnails(upload_id: int) -> None:
     """Make the 96, 400 and 1200 pixel thumbnails of an image upload (idempotent)."""
@@ -31,10 +28,7 @@ def make_thumbnails(upload_id: int) -> None:
 
 @shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
     name="inkstone.media.purge_blobs",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=3,
+    **RETRIED_ON_DATABASE_ERRORS,
 )
 def purge_blobs(names: list[str]) -> list[str]:
     """Delete the blobs in ``names`` that no upload uses any more (idempotent)."""
