@@ -26,10 +26,6 @@ from inkstone.extensions import db
 bp = APIBlueprint("articles_api", __name__, tag="Articles")
 
 
-def _page(query: dict[str, Any]) -> PageRequest:
-    return PageRequest.clamp(limit=query.get("limit"), offset=query.get("offset"))
-
-
 def _article_out(view: queries.ArticleView) -> dict[str, Any]:
     """Wrap one article; a draft also says ``"published": false`` (see ``ArticleFieldsOut``)."""
     if view.published:
@@ -54,7 +50,7 @@ def list_articles(query: dict[str, Any]) -> dict[str, Any]:
     """
     page = queries.list_articles(
         viewer=current_user(),
-        page=_page(query),
+        page=PageRequest.from_query(query),
         tag=query.get("tag"),
         author=query.get("author"),
         favorited=query.get("favorited"),
@@ -69,7 +65,7 @@ def list_articles(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(operation_id="GetArticlesFeed")
 def feed(query: dict[str, Any]) -> dict[str, Any]:
     """Get recent articles from users you follow"""
-    return _list_out(queries.feed(viewer=signed_in_user(), page=_page(query)))
+    return _list_out(queries.feed(viewer=signed_in_user(), page=PageRequest.from_query(query)))
 
 
 @bp.post("/articles")

@@ -28,10 +28,6 @@ from inkstone.extensions import db
 bp = APIBlueprint("users_api", __name__, tag="Users")
 
 
-def _page(query: dict[str, Any]) -> PageRequest:
-    return PageRequest.clamp(limit=query.get("limit"), offset=query.get("offset"))
-
-
 def _user_out(username: str) -> dict[str, Any]:
     return {"user": admin_user(user_admin.find_user(username=username))}
 
@@ -51,7 +47,7 @@ def list_users(query: dict[str, Any]) -> dict[str, Any]:
     """
     status, role = query.get("status"), query.get("role")
     users, total = user_admin.list_users(
-        page=_page(query),
+        page=PageRequest.from_query(query),
         status=UserStatus(status) if status else None,
         role=RoleName(role) if role else None,
         prefix=query.get("q"),
@@ -129,7 +125,9 @@ def list_audit_events(query: dict[str, Any]) -> dict[str, Any]:
             subject = user_admin.find_user(username=query["user"])
         except NotFound:
             return {"audit_events": []}  # a filter naming nobody matches nothing
-    events = user_admin.audit_log(page=_page(query), user=subject, event=query.get("event"))
+    events = user_admin.audit_log(
+        page=PageRequest.from_query(query), user=subject, event=query.get("event")
+    )
     return {"audit_events": events}
 
 
@@ -146,7 +144,7 @@ def list_own_audit_events(query: dict[str, Any]) -> dict[str, Any]:
     out. Filter by `event`; page with `limit` and `offset`.
     """
     events = user_admin.audit_log(
-        page=_page(query),
+        page=PageRequest.from_query(query),
         user=signed_in_user(),
         event=query.get("event"),
         hide_others_clients=True,

@@ -26,7 +26,7 @@ def list_messages(query: dict[str, Any]) -> dict[str, Any]:
 
     Newest first; page with `limit` and `offset`.
     """
-    page = PageRequest.clamp(limit=query.get("limit"), offset=query.get("offset"))
+    page = PageRequest.from_query(query)
     messages, total = services.list_messages(page=page)
     return {"messages": [message_fields(m) for m in messages], "messages_count": total}
 

@@ -68,7 +68,7 @@ def list_jobs(query: dict[str, Any]) -> dict[str, Any]:
     user = signed_in_user()
     if query["all"] and not has_scope(user, Scope.JOBS_MANAGE):
         raise PermissionDenied("listing everyone's jobs needs jobs:manage", field="all")
-    page = PageRequest.clamp(limit=query.get("limit"), offset=query.get("offset"))
+    page = PageRequest.from_query(query)
     jobs = services.list_jobs(viewer=user, page=page, everyone=query["all"])
     return {"jobs": [job_fields(job) for job in jobs], "worker_alive": services.worker_alive()}
 
