@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from inkstone.articles.models import Article
+from inkstone.auth import deletion
 from inkstone.auth import services as accounts
 from inkstone.auth.audit import Event, list_events
 from inkstone.auth.models import RoleName, User, UserSession, UserStatus
@@ -474,3 +475,23 @@ def test_security_log_names_the_admin_who_acted_but_not_their_address(
     assert "Roles changed: author → moderator (by boss)" in text
     assert "10.9.8.7" not in text
     assert "AdminTool" not in text
+
+
+def test_security_log_calls_an_admin_whose_account_went_deleted_user(
+    app, client, make_user, sign_in
+):
+    admin = make_user(username="boss", role=RoleName.ADMIN)
+    user = make_user(username="worker")
+    with app.app_context():
+        accounts.set_roles(
+            user=db.session.get(User, user.id),
+            roles=[RoleName.MODERATOR],
+            actor=db.session.get(User, admin.id),
+        )
+        deletion.delete_account(user=db.session.get(User, admin.id), remove_content=False)
+        db.session.commit()
+    sign_in(client, user)
+    text = page_text(client.get("/settings/security"))
+    assert "Roles changed: author → moderator (by deleted user)" in text
+    assert "boss" not in text
+    assert f"deleted-{admin.id}" not in text

@@ -11,15 +11,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from sqlalchemy import select
 
 from inkstone.auth import deletion, sessions
 from inkstone.auth.account_forms import DeleteAccountForm
-from inkstone.auth.audit import Event, list_events, record_event
+from inkstone.auth.audit import Event, record_event
 from inkstone.auth.devices import parse_user_agent
-from inkstone.auth.models import AuditEvent, User, UserSession, UserStatus
+from inkstone.auth.models import User, UserSession
 from inkstone.auth.signin import current_session, sign_in, sign_out, web_user
+from inkstone.auth.user_admin import LoggedEvent, audit_log
 from inkstone.core.errors import Invalid
+from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db, limiter
 from inkstone.web.paging import requested_page
 
@@ -192,25 +193,13 @@ def _told(kind: str, detail: dict[str, Any]) -> str:
     return str(plain) if plain is not None else kind
 
 
-def _sentence(event: AuditEvent, actors: dict[int, str]) -> str:
+def _sentence(event: LoggedEvent) -> str:
     detail = event.detail if isinstance(event.detail, dict) else {}
     sentence = _told(event.event, detail)
-    if event.actor_id is not None:
-        actor = actors.get(event.actor_id) or _("deleted user")
+    if event.actor is not None:
+        actor = _("deleted user") if deletion.is_deleted_username(event.actor) else event.actor
         return str(_("%(what)s (by %(actor)s)", what=sentence, actor=actor))
     return sentence
-
-
-def _actor_names(events: list[AuditEvent]) -> dict[int, str]:
-    ids = {e.actor_id for e in events if e.actor_id is not None}
-    if not ids:
-        return {}
-    query = select(User.id, User.username, User.status).where(User.id.in_(ids))
-    return {
-        row.id: row.username
-        for row in db.session.execute(query)
-        if row.status != UserStatus.DELETED
-    }
 
 
 @bp.get("/settings/security")
@@ -218,18 +207,16 @@ def _actor_names(events: list[AuditEvent]) -> dict[int, str]:
 def security() -> ResponseReturnValue:
     """Show your security log: sign-ins, password and email changes, and the like."""
     number, page = requested_page(EVENTS_PER_PAGE)
-    events = list_events(user=_me(), limit=page.limit + 1, offset=page.offset)
+    # One more than shown tells whether there is a next page. Where someone else (an admin)
+    # acted from is theirs, not the account holder's, to see: hidden by the query.
+    window = PageRequest(limit=page.limit + 1, offset=page.offset)
+    events = audit_log(page=window, user=_me(), hide_others_clients=True)
     if number > 1 and not events:
         abort(404)
     more = len(events) > page.limit
-    events = events[: page.limit]
-    actors = _actor_names(events)
     rows = [
-        # Where someone else (an admin) acted from is theirs, not the account holder's, to see.
-        EventRow(_sentence(e, actors), e.created_at, "", "")
-        if e.actor_id is not None
-        else EventRow(_sentence(e, actors), e.created_at, e.ip, device_label(e.user_agent))
-        for e in events
+        EventRow(_sentence(e), e.created_at, e.ip, "" if e.actor else device_label(e.user_agent))
+        for e in events[: page.limit]
     ]
     return render_template("auth/security.html", events=rows, page=number, more=more)
 
