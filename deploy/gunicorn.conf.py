@@ -3,7 +3,10 @@
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
-worker_class = "gthread"
+# gthread, but a thread gets a connection only once its whole request has arrived, and a
+# client that sends nothing, half a request or a trickle is cut off after a deadline
+# (src/inkstone/core/server.py): slow clients cannot take the threads, with no proxy in front.
+worker_class = "inkstone.core.server.GuardedThreadWorker"
 # Embedded mode keeps one process (in-memory rate limits are per process); scale with
 # WEB_CONCURRENCY once limits and sessions live in Redis.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -13,6 +16,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
+# The longest request line gunicorn allows; longer ones get a 414 from the worker (JSON
+# under /api/). URLs up to 8 KB reach the app.
+limit_request_line = 8190
 accesslog = None  # the app logs one structured line per request, with its request id
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

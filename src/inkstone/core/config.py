@@ -182,6 +182,15 @@ class Settings:
             JWT_ALGORITHM="HS256",
             JWT_DECODE_ALGORITHMS=["HS256"],
             JSON_SORT_KEYS=False,
+            # The largest body any route accepts (an import or an upload, multipart framing
+            # included): the web server reads bodies up to it before the app runs.
+            MAX_REQUEST_BODY=max(
+                self.MAX_CONTENT_LENGTH,
+                self.IMPORT_MAX_BYTES,
+                self.MAX_ATTACHMENT_BYTES,
+                self.MAX_IMAGE_BYTES,
+            )
+            + 64 * 1024,
             # the web site: cookies, CSRF, languages, Bootstrap from this server
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
