@@ -22,6 +22,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--articles", type=int, default=10_000, help="dataset size (default 10000)")
     p.add_argument("--users", type=int, default=200, help="number of users (default 200)")
+    p.add_argument(
+        "--drafts",
+        type=int,
+        default=0,
+        help="also this many drafts, newer than every published article, by an author the "
+        "feed's reader follows (default 0); --compare-drafts judges them",
+    )
     p.add_argument("--duration", type=float, default=15, help="seconds per endpoint (default 15)")
     p.add_argument("--warmup", type=float, default=3, help="warm-up seconds before each run")
     p.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
@@ -48,6 +55,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="RESULT.json",
         help="compare two result files (small, large) and exit; none: the newest of each size",
     )
+    p.add_argument(
+        "--compare-drafts",
+        nargs="*",
+        metavar="RESULT.json",
+        help="compare two result files (no drafts, drafts) and exit; none: the newest of each",
+    )
     args = p.parse_args(argv)
     only = {n.strip() for n in args.only.split(",") if n.strip()}
     unknown = only - set(scenarios.NAMES)
@@ -69,12 +82,19 @@ def main(argv: list[str] | None = None) -> int:
         text, ok = report.compare_scale(small, large)
         print(f"{small.name} vs {large.name} (limit: {report.SCALE_LIMIT:g}x)\n{text}")
         return 0 if ok else 1
+    if args.compare_drafts is not None:
+        without, with_drafts = report.draft_files(args.compare_drafts)
+        text, ok = report.compare_drafts(without, with_drafts)
+        print(f"{without.name} vs {with_drafts.name} (limit: {report.DRAFTS_LIMIT:g}x)\n{text}")
+        return 0 if ok else 1
     if not args.build_only and wrk.executable() is None:
         print("bench: wrk is not installed; install it with: apt-get install wrk", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        data, built = dataset.ensure(articles=args.articles, users=args.users, rebuild=args.rebuild)
+        data, built = dataset.ensure(
+            articles=args.articles, users=args.users, drafts=args.drafts, rebuild=args.rebuild
+        )
     except dataset.DatasetError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
@@ -231,6 +251,7 @@ def _report(
         "dataset": {
             "articles": data.articles,
             "users": data.users,
+            "drafts": data.drafts,
             "backend": data.backend,
             "counts": data.counts,
             "build_seconds": data.build_seconds,

@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 PASSWORD = "inkstone-bench"
-FORMAT = 4  # bump when the generated data changes, to invalidate cached databases
+FORMAT = 5  # bump when the generated data changes, to invalidate cached databases
 BATCH = 5_000
 FAVORITE_SLUGS = 20_000  # articles the favorite benchmark cycles through
 BENCH_DOMAIN = "@bench.inkstone.test"
@@ -79,6 +79,7 @@ class Dataset:
     migration_head: str
     format: int = FORMAT
     render_version: int | None = None  # the Markdown renderer that filled body_html
+    drafts: int = 0  # drafts of one followed author, newer than every published article
 
     @property
     def favorite_slugs(self) -> Path:
@@ -101,11 +102,11 @@ def _env_database_url() -> str:
     return os.environ.get("INKSTONE_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
 
 
-def instance_dir(*, articles: int, users: int) -> Path:
+def instance_dir(*, articles: int, users: int, drafts: int = 0) -> Path:
     """Return the cache directory of a dataset of this size for the configured database."""
     url = _env_database_url()
     key = "sqlite" if not url else "db-" + hashlib.sha1(url.encode()).hexdigest()[:10]
-    return DATA_DIR / f"{key}-a{articles}-u{users}"
+    return DATA_DIR / (f"{key}-a{articles}-u{users}" + (f"-d{drafts}" if drafts else ""))
 
 
 def migration_head() -> str:
@@ -115,13 +116,17 @@ def migration_head() -> str:
     return ",".join(sorted(ScriptDirectory.from_config(config).get_heads()))
 
 
-def ensure(*, articles: int, users: int, rebuild: bool = False) -> tuple[Dataset, bool]:
+def ensure(
+    *, articles: int, users: int, drafts: int = 0, rebuild: bool = False
+) -> tuple[Dataset, bool]:
     """Return the dataset of this size, building it unless a valid cached copy exists."""
     if users < 25:
         raise DatasetError("--users must be at least 25 (the feed viewer follows 20 authors)")
     if articles < 1:
         raise DatasetError("--articles must be at least 1")
-    final = instance_dir(articles=articles, users=users)
+    if drafts < 0:
+        raise DatasetError("--drafts must not be negative")
+    final = instance_dir(articles=articles, users=users, drafts=drafts)
     meta_path = final / "meta.json"
     if not rebuild and meta_path.exists():
         meta = json.loads(meta_path.read_text())
@@ -133,7 +138,7 @@ def ensure(*, articles: int, users: int, rebuild: bool = False) -> tuple[Dataset
             if problem is None:
                 return dataset, False
         print(f"bench: cached dataset in {final} is stale ({problem}); rebuilding")
-    return build(final, articles=articles, users=users), True
+    return build(final, articles=articles, users=users, drafts=drafts), True
 
 
 def _stale(dataset: Dataset) -> str | None:
@@ -148,13 +153,16 @@ def _stale(dataset: Dataset) -> str | None:
             version = conn.scalar(text("SELECT version_num FROM alembic_version"))
             published = conn.scalar(select(Counter.value).where(Counter.name == PUBLISHED_ARTICLES))
             n_users = conn.scalar(select(func.count()).select_from(User))
+            n_drafts = conn.scalar(
+                select(func.count()).select_from(Article).where(Article.published.is_(False))
+            )
     except Exception as exc:  # a missing file or table means the cache is unusable
         return f"cannot read it: {exc.__class__.__name__}"
     finally:
         engine.dispose()
     if version != head:
         return f"database at revision {version}"
-    if (published, n_users) != (dataset.articles, dataset.users):
+    if (published, n_users, n_drafts) != (dataset.articles, dataset.users, dataset.drafts):
         return "row counts changed"
     return None
 
@@ -166,18 +174,22 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def build(final: Path, *, articles: int, users: int) -> Dataset:
+def build(final: Path, *, articles: int, users: int, drafts: int = 0) -> Dataset:
     """Build a dataset into ``final`` (via a temporary directory) and return it."""
     started = time.perf_counter()
     work = final.with_name(final.name + ".building")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    print(f"bench: building {articles:,} articles / {users:,} users in {final} …", flush=True)
+    print(
+        f"bench: building {articles:,} articles / {users:,} users / {drafts:,} drafts in {final} …",
+        flush=True,
+    )
     url = _migrate(work)
     engine = _bulk_engine(url)
     try:
         with engine.begin() as conn:
             picks = _load(conn, articles=articles, users=users)
+            _load_drafts(conn, count=drafts, first_id=articles + 1, popular=picks["popular_tag"])
         _finish(engine)
         counts = _verify(engine)
     finally:
@@ -197,6 +209,7 @@ def build(final: Path, *, articles: int, users: int) -> Dataset:
         writer_id=generate.WRITER_INDEX + 1,
         migration_head=migration_head(),
         render_version=render_version(),
+        drafts=drafts,
         **picks,
     )
     (work / "meta.json").write_text(json.dumps(asdict(dataset), indent=2) + "\n")
@@ -333,6 +346,35 @@ def _load(conn: Connection, *, articles: int, users: int) -> dict[str, Any]:
     }
 
 
+def _load_drafts(conn: Connection, *, count: int, first_id: int, popular: str) -> None:
+    """Insert ``count`` drafts by an author the feed's reader follows, tagged ``popular``.
+
+    They are newer than every published article, as a large import of drafts would be:
+    the worst case for lists that walk the date index (no public page may show them).
+    """
+    if not count:
+        return
+    reader_id = generate.READER_INDEX + 1
+    author_id = conn.scalar(
+        select(func.min(Follow.followee_id)).where(Follow.follower_id == reader_id)
+    )
+    tag_id = conn.scalar(select(Tag.id).where(Tag.name == popular))
+    newest = conn.scalar(select(func.max(Article.created_at)))
+    columns: dict[str, object] = {}
+    encode, render = _tag_names_encoder(), _body_renderer()
+    if encode is not None:
+        columns["tag_names"] = encode([popular])
+    if render is not None:
+        columns.update(render(generate.DRAFT_BODY))
+    for arts, links in generate.drafts(
+        count, first_id=first_id, author_id=author_id, tag_id=tag_id, after=newest, batch=BATCH
+    ):
+        conn.execute(Article.__table__.insert(), [{**row, **columns} for row in arts])
+        conn.execute(article_tags.insert(), links)
+        if (arts[-1]["id"] - first_id) % 100_000 < BATCH and count >= 200_000:
+            print(f"bench:   {arts[-1]['id'] - first_id + 1:,} drafts", flush=True)
+
+
 def _tag_names_encoder() -> Callable[[list[str]], str] | None:
     """Return how the app caches an article's tag names on its row, if the schema has them."""
     if "tag_names" not in Article.__table__.c:
@@ -409,14 +451,17 @@ def _verify(engine: Engine) -> dict[str, int]:
                 "comments",
             )
         }
+        counts["drafts"] = one("SELECT count(*) FROM articles WHERE NOT published")
+        published = counts["articles"] - counts["drafts"]
+        published_links = one("SELECT count(*) FROM article_tags WHERE published")
         checks = {
             "articles.published": (
                 one(f"SELECT value FROM counters WHERE name = '{PUBLISHED_ARTICLES}'"),
-                counts["articles"],
+                published,
             ),
             "users.articles_count": (
                 one("SELECT sum(articles_count) FROM users"),
-                counts["articles"],
+                published,
             ),
             "users.favorites_count": (
                 one("SELECT sum(favorites_count) FROM users"),
@@ -428,7 +473,7 @@ def _verify(engine: Engine) -> dict[str, int]:
             ),
             "tags.articles_count": (
                 one("SELECT sum(articles_count) FROM tags"),
-                counts["article_tags"],
+                published_links,
             ),
         }
         if "tag_names" in Article.__table__.c:  # the cached names: every article has a tag

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from faker.providers.lorem.en_US import Provider as _Lorem
 
+from inkstone.auth.usernames import canonical, skeleton
+
 WORDS: tuple[str, ...] = tuple(w for w in _Lorem.word_list if w.isascii() and len(w) > 1)
 SLUG_MAX = 80  # the app's readable slug part is at most 80 characters
 SPAN = timedelta(days=3 * 365)  # articles spread over three years
@@ -76,6 +78,9 @@ def users(n: int, *, password_hash: str, start: datetime) -> Iterator[dict[str, 
         yield {
             "id": i + 1,
             "username": username(i),
+            # what the model derives from the name (inkstone.auth.usernames)
+            "username_key": canonical(username(i)),
+            "username_skeleton": skeleton(username(i)),
             "email": email(i),
             "password_hash": password_hash,
             "bio": " ".join(rng.choices(WORDS, k=rng.randint(0, 12))).capitalize(),
@@ -329,6 +334,36 @@ class ArticleGenerator:
             t.article_tags += len(links)
             t.favorites += len(favs)
             yield arts, links, favs, comments
+
+
+DRAFT_BODY = "A draft: *not yet* published.\n\nStill writing this one."
+
+
+def drafts(
+    count: int, *, first_id: int, author_id: int, tag_id: int, after: datetime, batch: int
+) -> Iterator[tuple[list[dict[str, object]], list[dict[str, object]]]]:
+    """Yield (articles, article_tags) rows of ``count`` drafts, one millisecond apart."""
+    for start in range(first_id, first_id + count, batch):
+        arts: list[dict[str, object]] = []
+        links: list[dict[str, object]] = []
+        for article_id in range(start, min(start + batch, first_id + count)):
+            when = after + timedelta(milliseconds=article_id - first_id + 1)
+            arts.append(
+                {
+                    "id": article_id,
+                    "slug": f"draft-{article_id}",
+                    "title": f"Draft {article_id}",
+                    "description": "",
+                    "body": DRAFT_BODY,
+                    "author_id": author_id,
+                    "favorites_count": 0,
+                    "published": False,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            )
+            links.append({"article_id": article_id, "tag_id": tag_id, "published": False})
+        yield arts, links
 
 
 def newest_time() -> datetime:

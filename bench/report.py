@@ -16,6 +16,7 @@ from bench.wrk import WrkResult
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SCALE_LIMIT = 2.0
+DRAFTS_LIMIT = 1.25
 
 
 def baseline_rps(measured: list[tuple[Scenario, WrkResult]]) -> float | None:
@@ -171,7 +172,7 @@ def scale_files(paths: list[str]) -> tuple[Path, Path]:
     for path in _latest():
         document = json.loads(path.read_text())
         names = {row["name"] for row in document["results"]}
-        if set(SCALE_CHECKED) <= names:
+        if set(SCALE_CHECKED) <= names and not document["dataset"].get("drafts"):
             by_size[document["dataset"]["articles"]] = path  # newest wins
     if len(by_size) < 2:
         raise SystemExit(
@@ -203,6 +204,60 @@ def compare_scale(small_path: Path, large_path: Path) -> tuple[str, bool]:
             f" {s['p99']:>12.1f} {lg['p99']:>12.1f} {r99:>6.2f}  {'PASS' if good else 'MISS'}"
         )
     if not names:
+        lines.append("(no endpoint measured in both files)")
+        ok = False
+    return "\n".join(lines), ok
+
+
+def draft_files(paths: list[str]) -> tuple[Path, Path]:
+    """Pick the runs to compare: as given, or the newest with drafts and the newest without.
+
+    Both must be of the same number of published articles.
+    """
+    if len(paths) == 2:
+        return Path(paths[0]), Path(paths[1])
+    if paths:
+        raise SystemExit("--compare-drafts takes two result files, or none to pick the newest")
+    documents = [(path, json.loads(path.read_text())) for path in _latest()]
+    with_drafts = [(p, d) for p, d in documents if d["dataset"].get("drafts")]
+    if not with_drafts:
+        raise SystemExit("--compare-drafts needs a result file of a run with --drafts")
+    path, document = with_drafts[-1]
+    size = document["dataset"]["articles"]
+    without = [
+        p
+        for p, d in documents
+        if not d["dataset"].get("drafts") and d["dataset"]["articles"] == size
+    ]
+    if not without:
+        raise SystemExit(f"--compare-drafts needs a run of {size} articles without drafts")
+    return without[-1], path
+
+
+def compare_drafts(without_path: Path, with_path: Path) -> tuple[str, bool]:
+    """Compare what each endpoint costs, relative to its run's hello-world, without and with drafts.
+
+    Each run is divided by its own baseline, so a VM that is slower in one run than in the
+    other does not count; drafts may add at most ``DRAFTS_LIMIT`` x.
+    """
+    without, with_ = (json.loads(p.read_text()) for p in (without_path, with_path))
+    rows_a = {r["name"]: r for r in without["results"]}
+    rows_b = {r["name"]: r for r in with_["results"]}
+    drafts = with_["dataset"]["drafts"]
+    head = f"{'endpoint':<28} {'% hello, 0':>11} {f'% hello, {drafts:,}':>18} {'cost x':>7}  result"
+    lines, ok = [head], True
+    for name in [n for n in rows_a if n in rows_b and n not in BASELINES]:
+        a, b = rows_a[name].get("ratio_to_hello"), rows_b[name].get("ratio_to_hello")
+        if not a or not b:
+            continue
+        cost = a / b
+        good = cost <= DRAFTS_LIMIT
+        ok &= good
+        lines.append(
+            f"{rows_a[name]['label']:<28} {a:>11.1%} {b:>18.1%} {cost:>7.2f}"
+            f"  {'PASS' if good else 'MISS'}"
+        )
+    if len(lines) == 1:
         lines.append("(no endpoint measured in both files)")
         ok = False
     return "\n".join(lines), ok

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from inkstone.articles.models import Tag
+from inkstone.articles.models import Article, Tag, article_tags
 from inkstone.auth.models import User
 from inkstone.core import counters
 from inkstone.extensions import db
@@ -149,3 +149,31 @@ def test_the_article_body_is_stored_rendered_and_sanitised(client, writer, auth_
         assert "<h1>Hello</h1>" in article.body_html
         assert "<strong>bold</strong>" in article.body_html
         assert "script" not in article.body_html
+
+
+def _link_states(slug: str) -> list[bool]:
+    article_id = db.session.scalar(select(Article.id).where(Article.slug == slug))
+    query = select(article_tags.c.published).where(article_tags.c.article_id == article_id)
+    return list(db.session.scalars(query))
+
+
+def test_tag_links_follow_the_article_in_and_out_of_drafts(client, writer, auth_headers, app):
+    # A tag's page reads only published links: they must say what their article is.
+    headers = auth_headers(writer)
+    slug = _draft(client, headers, tags=("wip", "notes"))["slug"]
+    with app.app_context():
+        assert _link_states(slug) == [False, False]
+    client.put(
+        f"/api/v1/articles/{slug}", json={"article": {"tagList": ["a", "b", "c"]}}, headers=headers
+    )
+    with app.app_context():
+        assert _link_states(slug) == [False, False, False]
+    client.put(f"/api/v1/articles/{slug}", json={"article": {"published": True}}, headers=headers)
+    with app.app_context():
+        assert _link_states(slug) == [True, True, True]
+    client.put(f"/api/v1/articles/{slug}", json={"article": {"tagList": ["d"]}}, headers=headers)
+    with app.app_context():
+        assert _link_states(slug) == [True]
+    client.put(f"/api/v1/articles/{slug}", json={"article": {"published": False}}, headers=headers)
+    with app.app_context():
+        assert _link_states(slug) == [False]

@@ -24,7 +24,7 @@ def _main(response):
 
 def _titles(response):
     """Return the titles of the previews on a list page, in order."""
-    return re.findall(r'<h2 class="mb-1"><a [^>]*>(.*?)</a></h2>', page_text(response))
+    return re.findall(r'<h2 class="mb-1"><a [^>]*><bdi>(.*?)</bdi></a></h2>', page_text(response))
 
 
 def _current_tab(response):
@@ -138,7 +138,7 @@ def test_tag_page_lists_only_that_tag_with_a_heading(client, alice, make_article
     response = client.get("/tag/dragons")
     assert response.status_code == 200
     assert _titles(response) == ["About dragons"]
-    assert "Articles tagged “dragons”" in _main(response)
+    assert "Articles tagged “<bdi>dragons</bdi>”" in _main(response)
     assert _titles(client.get("/tag/DRAGONS")) == ["About dragons"]
     assert _titles(client.get("/tag/CI/CD")) == ["CI notes"]  # a tag with a slash
     empty = client.get("/tag/nothing-here")
@@ -204,7 +204,7 @@ def test_article_page_shows_the_article_meta_tags_and_sanitised_body(client, ali
     main = _main(response)
     assert 'href="/tag/dragons"' in main
     assert 'href="/profile/alice"' in main
-    assert "Follow alice" in main
+    assert "Follow <bdi>alice</bdi>" in main
     assert "Favorite article" in main
     assert "Sign in</a> or" in main
     assert "to add comments" in main
@@ -218,7 +218,7 @@ def test_article_page_shows_its_author_edit_and_delete(client, alice, make_artic
     main = _main(client.get("/article/mine"))
     assert 'href="/editor/mine"' in main
     assert re.search(r'action="/article/mine/delete"[^>]*\s+data-confirm="[^"]+"', main)
-    assert "Follow alice" not in main
+    assert "Follow <bdi>alice</bdi>" not in main
 
 
 def test_unknown_article_is_not_found(client):
@@ -275,7 +275,7 @@ def test_follow_and_unfollow_from_the_article_page(client, app, alice, bob, make
         assert count_rows(Follow, Follow.follower_id == bob.id, Follow.followee_id == alice.id) == 1
     page = client.get("/article/followable")
     assert "You follow alice now." in _flashes(page)
-    assert "Unfollow alice" in _main(page)
+    assert "Unfollow <bdi>alice</bdi>" in _main(page)
     _post(client, "/profile/alice/unfollow", {"next": "/article/followable"})
     with app.app_context():
         assert count_rows(Follow, Follow.follower_id == bob.id) == 0
@@ -492,7 +492,7 @@ def test_profile_shows_bio_articles_and_favorites(client, app, alice, bob, make_
     assert "alice" in main
     assert "I write about dragons." in main
     assert _titles(response) == ["Alice writes"]
-    assert "Follow alice" in main
+    assert "Follow <bdi>alice</bdi>" in main
     assert "Edit profile settings" not in main
     favorites = client.get("/profile/alice/favorites")
     assert _titles(favorites) == ["Bob writes"]
@@ -502,7 +502,7 @@ def test_profile_shows_bio_articles_and_favorites(client, app, alice, bob, make_
     own = _main(client.get("/profile/alice"))
     assert 'href="/settings"' in own
     assert "Edit profile settings" in own
-    assert "Follow alice" not in own
+    assert "Follow <bdi>alice</bdi>" not in own
 
 
 def test_unknown_profile_is_not_found(client):

@@ -81,3 +81,25 @@ def test_seed_with_smaller_numbers(app, cli_runner, users, articles):
     with app.app_context():
         assert count_rows(User) == users
         assert count_rows(Article, Article.published.is_(True)) == articles
+
+
+def test_seed_adds_to_a_database_that_already_has_demo_data(app, cli_runner):
+    assert cli_runner.invoke(args=["dev", "seed", "--users", "5", "--articles", "5"]).exit_code == 0
+    again = cli_runner.invoke(args=["dev", "seed", "--users", "5", "--articles", "30"])
+    assert again.exit_code == 0, again.output
+    assert "Seeded 5 users, 30 articles" in again.output
+    with app.app_context():
+        assert count_rows(User) == 9  # the demo account once, and four more each time
+        assert count_rows(User, User.email == DEMO_EMAIL) == 1
+        assert count_rows(Article, Article.published.is_(True)) == 35
+        assert counters.read(counters.PUBLISHED_ARTICLES) == 35
+
+
+def test_seed_refuses_to_run_in_production(app, cli_runner, monkeypatch):
+    # Every account it makes signs in with the published demo password.
+    monkeypatch.setitem(app.config, "ENV", "production")
+    result = cli_runner.invoke(args=["dev", "seed", "--users", "3", "--articles", "3"])
+    assert result.exit_code != 0
+    assert "ENV=production" in result.output
+    with app.app_context():
+        assert count_rows(User) == 0

@@ -30,7 +30,7 @@ def _sign(client, **fields):
 
 
 def _names_shown(html):
-    return re.findall(r'class="guestbook-name fw-semibold"[^>]*>([^<]*)<', html)
+    return re.findall(r'class="guestbook-name fw-semibold"[^>]*><bdi>([^<]*)</bdi><', html)
 
 
 def _many(make_message, count):
@@ -62,7 +62,7 @@ def test_messages_show_name_date_relative_time_and_body(client, make_message):
     assert _names_shown(html) == ["Ann"]
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+Z" title="[^"]+">', html)
     assert "3 hours ago" in html
-    assert '<p class="guestbook-body">First line\nSecond line</p>' in html
+    assert '<p class="guestbook-body" dir="auto">First line\nSecond line</p>' in html
     assert "/profile/" not in html.split('id="messages-heading"')[1]  # no author, no link
 
 
@@ -110,7 +110,8 @@ def test_a_signed_in_user_is_prefilled_and_linked_to_their_profile(app, client, 
     assert _stored(app) == [("inkwell", "Hello from me", user.id)]
     html = client.get(PAGE).get_data(as_text=True)
     assert re.search(
-        r'<a class="guestbook-name fw-semibold" href="/profile/inkwell">inkwell</a>', html
+        r'<a class="guestbook-name fw-semibold" href="/profile/inkwell"><bdi>inkwell</bdi></a>',
+        html,
     )
 
 
@@ -119,8 +120,11 @@ def test_a_signed_in_user_with_another_name_still_shows_who_they_are(
 ):
     make_message(name="The Ink Well", body="Hi", author=make_user(username="inkwell"))
     html = client.get(PAGE).get_data(as_text=True)
-    assert '<a class="guestbook-name fw-semibold" href="/profile/inkwell">The Ink Well</a>' in html
-    assert "@inkwell" in html
+    assert (
+        '<a class="guestbook-name fw-semibold" href="/profile/inkwell"><bdi>The Ink Well</bdi></a>'
+        in html
+    )
+    assert "@<bdi>inkwell</bdi>" in html
 
 
 def test_a_message_of_500_characters_with_line_breaks_fits(app, client):

@@ -12,13 +12,14 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Select, and_, bindparam, case, func, null, select, true
+from sqlalchemy import Select, and_, bindparam, case, null, select, true
 
 from inkstone.articles import markdown
 from inkstone.articles.models import Article, Tag
 from inkstone.articles.queries import ArticleRow, body_html_of, page_statement, should_walk
 from inkstone.articles.tags import tag_key
 from inkstone.auth.models import User, UserStatus
+from inkstone.auth.usernames import canonical
 from inkstone.core import reads
 from inkstone.core.errors import NotFound
 from inkstone.core.pagination import PageRequest
@@ -52,7 +53,7 @@ _TAG_SUBJECT = select(Tag.id, Tag.name, Tag.created_at, Tag.articles_count).wher
     Tag.key == bindparam("key"), Tag.articles_count > 0
 )
 _AUTHOR_SUBJECT = select(User.id, User.username, User.created_at, User.articles_count).where(
-    func.lower(User.username) == func.lower(bindparam("username")),
+    User.username_key == bindparam("key"),
     User.status != UserStatus.DELETED.value,  # a deleted account has no profile, nor its feed
 )
 
@@ -67,7 +68,7 @@ def tag_subject(*, name: str) -> FeedSubject:
 
 def author_subject(*, username: str) -> FeedSubject:
     """Return the user called ``username`` (any case), or raise ``NotFound``."""
-    row = reads.execute(_AUTHOR_SUBJECT, {"username": username}).first()
+    row = reads.execute(_AUTHOR_SUBJECT, {"key": canonical(username)}).first()
     if row is None:
         raise NotFound("profile not found", field="username")
     return FeedSubject(*row)

@@ -23,14 +23,17 @@ from sqlalchemy import (
     Select,
     bindparam,
     exists,
+    false,
     func,
     select,
+    true,
 )
 
 from inkstone.articles import markdown
 from inkstone.articles.models import Article, Favorite, Tag, article_tags
 from inkstone.articles.tags import tag_key
 from inkstone.auth.models import User
+from inkstone.auth.usernames import canonical
 from inkstone.core import counters, reads
 from inkstone.core.errors import NotFound
 from inkstone.core.pagination import PageRequest
@@ -231,7 +234,8 @@ def page_statement(
     query = (
         select(*_PAGE_COLUMNS)
         .join(User, User.id == Article.author_id)
-        .where(Article.published == (not drafts))
+        # a literal, as in the partial indexes' WHERE (see ``models.only_published``)
+        .where(Article.published == (false() if drafts else true()))
     )
     if tag:
         if walk:
@@ -243,7 +247,8 @@ def page_statement(
             )
         else:
             query = query.join(article_tags, article_tags.c.article_id == Article.id).where(
-                article_tags.c.tag_id == bindparam("tag_id")
+                article_tags.c.tag_id == bindparam("tag_id"),
+                article_tags.c.published == true(),
             )
     if author:
         query = query.where(Article.author_id == bindparam("author_id"))
@@ -297,14 +302,14 @@ def _count(params: dict[str, int], **shape: bool) -> int:
 
 
 _USER_COUNTS = select(User.id, User.articles_count, User.favorites_count).where(
-    func.lower(User.username) == func.lower(bindparam("username"))
+    User.username_key == bindparam("key")
 )
 _TAG_COUNTS = select(Tag.id, Tag.articles_count).where(Tag.key == bindparam("key"))
 
 
 def _user_counts(username: str) -> Any:
     """Return ``(id, articles_count, favorites_count)`` of a username, or ``None``."""
-    return reads.execute(_USER_COUNTS, {"username": username}).first()
+    return reads.execute(_USER_COUNTS, {"key": canonical(username)}).first()
 
 
 EMPTY = ArticlePage(articles=[], total=0)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select, update
 
 from inkstone.articles import markdown
-from inkstone.articles.models import Article, Favorite, Tag
+from inkstone.articles.models import Article, Favorite, Tag, article_tags
 from inkstone.articles.slugs import unique_slug
 from inkstone.articles.tags import encode_names, get_or_create_tags, normalize_tags
 from inkstone.auth.models import User
@@ -60,6 +60,15 @@ def _count_published(article: Article, delta: int) -> None:
     counters.bump(counters.PUBLISHED_ARTICLES, delta)
 
 
+def _mirror_published(article: Article) -> None:
+    """Give the article's tag links its ``published`` (a tag's page skips drafts by it)."""
+    db.session.execute(
+        update(article_tags)
+        .where(article_tags.c.article_id == article.id)
+        .values(published=article.published)
+    )
+
+
 def _render_body(article: Article) -> None:
     article.body_html = markdown.render(article.body)
     article.body_html_version = markdown.RENDER_VERSION
@@ -93,6 +102,8 @@ def create_article(
     db.session.flush()
     if published:
         _count_published(article, +1)
+    elif tags:
+        _mirror_published(article)
     return article
 
 
@@ -117,17 +128,21 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
     if changes.get("body") is not None and changes["body"] != article.body:
         article.body = changes["body"]
         _render_body(article)
-    if changes.get("tag_list") is not None:
+    retagged = changes.get("tag_list") is not None
+    if retagged:
         _replace_tags(article, normalize_tags(changes["tag_list"]))
     now = utcnow()
     publish = changes.get("published")
-    if publish is not None and bool(publish) != article.published:
+    moved = publish is not None and bool(publish) != article.published
+    if moved:
         article.published = bool(publish)
         if article.published:
             article.created_at = now
         _count_published(article, +1 if article.published else -1)
     article.updated_at = now
     db.session.flush()
+    if moved or (retagged and not article.published):
+        _mirror_published(article)
     return article
 
 

@@ -15,10 +15,11 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    func,
+    Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from inkstone.auth.usernames import canonical, skeleton
 from inkstone.core.db import Base, BigId, TimestampMixin, utcnow
 
 USERNAME_MAX = 40
@@ -86,11 +87,14 @@ class User(TimestampMixin, Base):
         CheckConstraint(f"length(image) <= {IMAGE_MAX}", name="image_length"),
         CheckConstraint("articles_count >= 0", name="articles_count_positive"),
         CheckConstraint("favorites_count >= 0", name="favorites_count_positive"),
-        Index("uq_users_username_lower", func.lower("username"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    # Set with ``username`` (see ``_derive_username_forms``): the canonical form every look-up
+    # compares (NFKC + case folding) and the look-alike skeleton; each unique.
+    username_key: Mapped[str] = mapped_column(Text, unique=True)
+    username_skeleton: Mapped[str] = mapped_column(Text, unique=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     bio: Mapped[str] = mapped_column(String(BIO_MAX), default="")
@@ -116,6 +120,12 @@ class User(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username}>"
+
+    @validates("username")
+    def _derive_username_forms(self, _key: str, username: str) -> str:
+        self.username_key = canonical(username)
+        self.username_skeleton = skeleton(username)
+        return username
 
     # Flask-Login's user protocol (UserMixin's, written out: it is untyped).
     is_authenticated = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from inkstone.auth import mails
@@ -23,6 +23,7 @@ from inkstone.auth.password_policy import ensure_good_password
 from inkstone.auth.passwords import hash_password, needs_rehash, verify_password
 from inkstone.auth.permissions import forget_scopes
 from inkstone.auth.sessions import end_all_sessions
+from inkstone.auth.usernames import canonical, script_problem, skeleton, tidy
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from inkstone.extensions import db
@@ -42,25 +43,38 @@ def get_user(*, user_id: int) -> User | None:
 
 
 def get_user_by_username(*, username: str) -> User:
-    """Return the user with this username (case-insensitive) or raise ``NotFound``."""
-    query = select(User).where(func.lower(User.username) == username.lower())
+    """Return the user with this username (in any case or width) or raise ``NotFound``."""
+    query = select(User).where(User.username_key == canonical(username))
     user = db.session.scalar(query)
     if user is None or user.status == UserStatus.DELETED:
         raise NotFound("profile not found", field="username")
     return user
 
 
+TAKEN = "has already been taken"
+LOOKS_TAKEN = "looks too much like a username already taken"
+
+
 def _ensure_available(*, username: str | None, email: str | None, exclude: int | None) -> None:
     if username is not None:
         if is_deleted_username(username):  # reserved: pages show such a name as "deleted user"
-            raise Conflict("has already been taken", field="username")
-        query = select(User.id).where(func.lower(User.username) == username.lower())
-        if db.session.scalar(query) not in (None, exclude):
-            raise Conflict("has already been taken", field="username")
+            raise Conflict(TAKEN, field="username")
+        problem = script_problem(username)
+        if problem:
+            raise Invalid(problem, field="username")
+        key, look = canonical(username), skeleton(username)
+        query = select(User.id, User.username_key).where(
+            or_(User.username_key == key, User.username_skeleton == look)
+        )
+        if exclude is not None:
+            query = query.where(User.id != exclude)
+        clash = db.session.execute(query.limit(1)).first()
+        if clash is not None:
+            raise Conflict(TAKEN if clash.username_key == key else LOOKS_TAKEN, field="username")
     if email is not None:
-        query = select(User.id).where(User.email == email)
-        if db.session.scalar(query) not in (None, exclude):
-            raise Conflict("has already been taken", field="email")
+        taken = db.session.scalar(select(User.id).where(User.email == email))
+        if taken not in (None, exclude):
+            raise Conflict(TAKEN, field="email")
 
 
 def flush_unique() -> None:
@@ -70,7 +84,7 @@ def flush_unique() -> None:
             db.session.flush()
     except IntegrityError as exc:
         field = "email" if "email" in str(exc.orig).lower() else "username"
-        raise Conflict("has already been taken", field=field) from exc
+        raise Conflict(TAKEN, field=field) from exc
 
 
 def register_user(
@@ -87,7 +101,7 @@ def register_user(
     address; ``confirmed`` (an address the operator vouches for: the CLI, demo data) makes
     it ``active`` at once, with no mail.
     """
-    username = username.strip()
+    username = tidy(username)
     email = normalize_email(email)
     ensure_good_password(password, username=username, email=email)
     _ensure_available(username=username, email=email, exclude=None)
@@ -150,12 +164,12 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
     username = changes.get("username")
     email = changes.get("email")
     if username is not None:
-        username = username.strip()
+        username = tidy(username)
     if email is not None:
         email = normalize_email(email)
     new_email = email if email and email != user.email else None
     _ensure_available(
-        username=username if username and username.lower() != user.username.lower() else None,
+        username=username if username and username != user.username else None,
         email=new_email,
         exclude=user.id,
     )

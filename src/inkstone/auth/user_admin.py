@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from inkstone.auth import services
 from inkstone.auth.models import SIGN_IN_STATUSES, AuditEvent, Role, RoleName, User, UserStatus
+from inkstone.auth.usernames import canonical
 from inkstone.core.errors import Conflict, NotFound
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
@@ -44,12 +45,11 @@ def _filtered(
     if role is not None:
         query = query.where(User.roles.any(Role.name == role.value))
     if prefix:
-        pattern = _like_prefix(prefix.strip().lower())
         query = query.where(
             or_(
-                func.lower(User.username).like(pattern, escape="\\"),
+                User.username_key.like(_like_prefix(canonical(prefix.strip())), escape="\\"),
                 # Addresses are stored lower-cased (services.normalize_email).
-                User.email.like(pattern, escape="\\"),
+                User.email.like(_like_prefix(prefix.strip().lower()), escape="\\"),
             )
         )
     return query
@@ -83,8 +83,8 @@ def list_users(
 
 
 def find_user(*, username: str) -> User:
-    """Return the account called ``username`` (case-insensitive), deleted ones included."""
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    """Return the account called ``username`` (in any case or width), deleted ones included."""
+    user = db.session.scalar(select(User).where(User.username_key == canonical(username)))
     if user is None:
         raise NotFound("user not found", field="username")
     return user

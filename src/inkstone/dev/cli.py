@@ -21,11 +21,20 @@ dev_cli = AppGroup("dev", help="Development helpers.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when any user exists.")
 @click.option("--seed", "random_seed", default=2026, show_default=True)
 def seed(users: int, articles: int, messages: int, if_empty: bool, random_seed: int) -> None:
-    """Fill the database with demo users, articles, comments, follows and guestbook messages."""
+    """Fill the database with demo users, articles, comments, follows and guestbook messages.
+
+    Adds to what is there (new accounts are numbered after it). Refused under
+    ``ENV=production``: every account it makes signs in with the published demo password.
+    """
     password = current_app.config["DEMO_PASSWORD"]
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo(f"Demo data already present. Demo login: {DEMO_EMAIL} / {password}")
         return
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException(
+            "demo data is not made under ENV=production: its accounts share the published "
+            "demo password"
+        )
     summary = seed_demo(
         users=users, articles=articles, password=password, seed=random_seed, messages=messages
     )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 
 from faker import Faker
+from sqlalchemy import func, select
 
 from inkstone.articles import comments, services
 from inkstone.articles.models import Article
 from inkstone.auth.models import RoleName, User
 from inkstone.auth.services import register_user
 from inkstone.core.db import utcnow
+from inkstone.core.errors import Conflict, Invalid
 from inkstone.extensions import db
 from inkstone.guestbook import services as guestbook
 from inkstone.profiles.services import follow
@@ -67,27 +70,8 @@ def seed_demo(
     for f in fakers.values():
         f.seed_instance(seed)
 
-    people: list[User] = [
-        register_user(
-            username=DEMO_USERNAME,
-            email=DEMO_EMAIL,
-            password=password,
-            role=RoleName.ADMIN,
-            confirmed=True,
-        )
-    ]
-    people[0].bio = "The demo account. Signs in with the password printed by `make run`."
-    for i in range(users - 1):
-        fake = fakers["zh" if i % 2 else "en"]
-        user = register_user(
-            username=f"{fake.user_name()}{i}"[:40],
-            email=f"user{i}@inkstone.test",
-            password=password,
-            confirmed=True,
-        )
-        user.bio = fake.sentence(nb_words=10)
-        people.append(user)
-
+    demo, created = _demo_account(password)
+    people = [demo, *_new_people(users - 1, password=password, fakers=fakers)]
     follows = 0
     for user in people:
         for other in random.sample(people, k=min(5, len(people))):
@@ -121,7 +105,7 @@ def seed_demo(
                 article=article, author=random.choice(people), body=fake.paragraph(nb_sentences=2)
             )
             comment_count += 1
-    drafts = _seed_drafts(people[0], fakers["en"])
+    drafts = _seed_drafts(demo, fakers["en"]) if created else 0
     signed = seed_guestbook(people=people, fakers=fakers, count=messages)
     db.session.flush()
     return {
@@ -133,6 +117,48 @@ def seed_demo(
         "guestbook": signed,
         "drafts": drafts,
     }
+
+
+def _demo_account(password: str) -> tuple[User, bool]:
+    """Return the demo account (an admin), and whether it was made now."""
+    demo = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    if demo is not None:
+        return demo, False
+    demo = register_user(
+        username=DEMO_USERNAME,
+        email=DEMO_EMAIL,
+        password=password,
+        role=RoleName.ADMIN,
+        confirmed=True,
+    )
+    demo.bio = "The demo account. Signs in with the password printed by `make run`."
+    return demo, True
+
+
+def _new_people(count: int, *, password: str, fakers: dict[str, Faker]) -> list[User]:
+    """Register ``count`` more authors, numbered after the accounts already there.
+
+    A generated name that is taken or looks like a taken one is skipped for the next.
+    """
+    start = db.session.scalar(select(func.count()).select_from(User)) or 0
+    people: list[User] = []
+    for n in itertools.count(start):
+        if len(people) == count or n > start + count * 5:
+            break
+        fake = fakers["zh" if n % 2 else "en"]
+        try:
+            with db.session.begin_nested():
+                user = register_user(
+                    username=f"{fake.user_name()}{n}"[:40],
+                    email=f"user{n}@inkstone.test",
+                    password=password,
+                    confirmed=True,
+                )
+        except (Conflict, Invalid):
+            continue
+        user.bio = fake.sentence(nb_words=10)
+        people.append(user)
+    return people
 
 
 def _seed_drafts(author: User, fake: Faker) -> int:

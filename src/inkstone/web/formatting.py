@@ -1,4 +1,4 @@
-"""Jinja filters that show times in the viewer's language and time zone."""
+"""Jinja filters: times in the viewer's language and time zone; user-written text isolated."""
 
 from __future__ import annotations
 
@@ -39,8 +39,18 @@ def time_tag(value: datetime) -> Markup:
     )
 
 
+def isolate(value: object) -> Markup:
+    """Return user-written text (a name, a title) in ``<bdi>``, escaped.
+
+    Its direction then stays its own: a right-to-left name, or a right-to-left override
+    (U+202E) in a title, cannot reorder the text around it.
+    """
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def init_formatting(app: Flask) -> None:
     """Register the filters."""
+    app.add_template_filter(isolate, "bdi")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(time_ago, "ago")
