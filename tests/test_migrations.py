@@ -38,6 +38,7 @@ APP_TABLES = {
     "jobs",
     "worker_heartbeats",
     "uploads",
+    "task_outbox",
 }
 ROUNDTRIP_SCHEMA = "migration_roundtrip"
 

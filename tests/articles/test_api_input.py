@@ -238,3 +238,11 @@ def test_non_json_content_type_is_refused_cleanly(client, writer):
     assert 400 <= response.status_code < 500
     assert response.mimetype == "application/json"
     assert "errors" in response.json
+
+
+def test_options_on_the_feed_offers_only_what_the_feed_answers(client):
+    # /articles/<slug> matched "feed" as a slug, and OPTIONS offered PUT and DELETE there.
+    allowed = set(client.options("/api/v1/articles/feed").headers["Allow"].split(", "))
+    assert allowed == {"GET", "HEAD", "OPTIONS"}
+    article = set(client.options("/api/v1/articles/any-slug").headers["Allow"].split(", "))
+    assert {"PUT", "DELETE"} <= article

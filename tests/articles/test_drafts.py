@@ -124,19 +124,28 @@ def test_retagging_and_deleting_a_draft_leave_the_counts_alone(client, writer, a
         assert db.session.get(User, writer.id).articles_count == 1
 
 
-def test_a_draft_cannot_be_favorited_or_commented_even_by_its_author(client, writer, auth_headers):
+def test_a_draft_cannot_be_favorited_or_commented_even_by_its_author(
+    client, writer, reader, auth_headers
+):
     headers = auth_headers(writer)
     draft = _draft(client, headers)
     url = f"/api/v1/articles/{draft['slug']}"
-    assert client.post(f"{url}/favorite", headers=headers).status_code == 422
+    refused = {"errors": {"article": ["a draft can't be favorited or unfavorited"]}}
+    # One answer for favoriting and unfavoriting: 422 to its author, 404 to anyone else.
+    for favorite in (client.post, client.delete):
+        answer = favorite(f"{url}/favorite", headers=headers)
+        assert (answer.status_code, answer.json) == (422, refused)
+        assert favorite(f"{url}/favorite", headers=auth_headers(reader)).status_code == 404
     comment = client.post(f"{url}/comments", json={"comment": {"body": "hi"}}, headers=headers)
     assert comment.status_code == 422
 
 
-def test_published_must_be_a_boolean(client, writer, auth_headers):
-    response = post_article(client, auth_headers(writer), published="maybe")
+@pytest.mark.parametrize("value", ["maybe", 0, 1, "false", "true"])
+def test_published_must_be_a_boolean(client, writer, auth_headers, value):
+    # 0 was taken as false, "yes" as true: only JSON's true and false are booleans.
+    response = post_article(client, auth_headers(writer), published=value)
     assert response.status_code == 422
-    assert response.json["errors"] == {"published": ["Not a valid boolean."]}
+    assert response.json["errors"] == {"published": ["Not a valid boolean: send true or false."]}
 
 
 def test_the_article_body_is_stored_rendered_and_sanitised(client, writer, auth_headers, app):

@@ -19,6 +19,7 @@ from inkstone.auth import usernames
 from inkstone.auth.models import User
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
+from tests.auth.test_views import _register
 from tests.conftest import DEFAULT_PASSWORD, MIGRATIONS_DIR, app_config, is_postgres
 from tests.test_migrations import fresh_database_url
 
@@ -219,3 +220,22 @@ def test_the_migration_canonicalises_names_and_reports_clashes(tmp_path, databas
     if not is_postgres():
         assert stored[3:] == ["Émile", "émile-5"]
         assert "'émile' (user 5) clashes with 'Émile': renamed 'émile-5'" in report
+
+
+# ------------------------------------------------------------------ the sign-up page
+
+
+@pytest.mark.parametrize(
+    ("taken", "tried", "shown"),
+    [
+        ("paypal", "paypaI", "looks too much like one already taken"),
+        (None, CYRILLIC_DEMO, "Use the letters of one script in a username"),
+        ("Émile", "émile", "This username is taken"),
+    ],
+)
+def test_the_sign_up_page_says_why_a_name_was_refused(client, make_user, taken, tried, shown):
+    if taken:
+        make_user(username=taken)
+    response = _register(client, username=tried, email="new@example.org")
+    assert response.status_code == 200  # the form again, not an error page
+    assert shown in response.get_data(as_text=True)

@@ -194,9 +194,16 @@ def test_operations_without_path_parameters_do_not_document_404(
 
 
 def test_uploading_documents_what_it_answers(contract_spec: dict[str, Any]) -> None:
-    # 201 stored; 401 no token; 413 over a limit; 422 no file, a refused kind or past the quota.
+    # 201 stored; 401 no token; 413 over a limit; 422 no file, a refused kind or past the quota;
+    # 503 the database is down.
     responses = contract_spec["paths"]["/uploads"]["post"]["responses"]
-    assert set(responses) == {"201", "401", "413", "422"}
+    assert set(responses) == {"201", "401", "413", "422", "503"}
+
+
+def test_every_operation_documents_the_503_of_an_outage(contract_spec: dict[str, Any]) -> None:
+    for path, method, op in operations(contract_spec):
+        unavailable = resolve(contract_spec, op["responses"]["503"])
+        assert "Retry-After" in unavailable["headers"], label(path, method)
 
 
 ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
@@ -315,3 +322,12 @@ def test_realworld_operations_keep_their_status_codes_and_shapes(
         if their_auth and not _security(our_op):
             problems.append(f"{name}: RealWorld requires a token, ours is public")
     assert problems == []
+
+
+def test_input_strings_say_they_refuse_nul(contract_spec: dict[str, Any]) -> None:
+    # The server answers 422 to a NUL anywhere: fuzzers and clients read that from the spec.
+    fields = resolve(contract_spec, {"$ref": "#/components/schemas/ArticleFields"})["properties"]
+    assert fields["title"]["pattern"] == "^[^\\u0000]*$"
+    assert fields["tagList"]["items"]["pattern"] == "^[^\\u0000]*$"
+    register = resolve(contract_spec, {"$ref": "#/components/schemas/RegisterFields"})
+    assert "most common passwords" in register["properties"]["password"]["description"]

@@ -171,4 +171,4 @@ def test_body_at_the_limit_is_read(app, client):
 
 
 def test_healthz(client):
-    assert client.get("/healthz").json == {"status": "ok"}
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}

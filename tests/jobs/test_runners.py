@@ -233,3 +233,26 @@ def test_a_starting_worker_recovers_jobs_of_dead_processes_even_beside_a_live_wo
 def test_a_runner_name_nobody_wrote_counts_as_gone():
     assert runner_gone(None) is True
     assert runner_gone("garbage") is True
+
+
+def test_a_dead_workers_job_is_requeued_every_minute_not_only_when_a_worker_starts(
+    app, make_user, make_job
+):
+    # A worker killed beside live ones: its job waited for the broker's visibility timeout
+    # (an hour with Redis) while the others idled. Celery beat runs this every minute.
+    owner = make_user()
+    with app.app_context():
+        dead = _running(owner, f"celery@old {MACHINE} {_dead_pid()}")
+        db.session.add(WorkerHeartbeat(hostname="celery@busy", seen_at=utcnow()))
+        db.session.commit()
+        dead_id = dead.id
+    schedule = app.extensions["celery"].conf.beat_schedule
+    assert schedule["recover-jobs"]["task"] == retention.RECOVER_TASK
+    assert schedule["recover-jobs"]["schedule"] <= 60
+    requeued = app.extensions["celery"].tasks[retention.RECOVER_TASK].apply().get()
+    assert requeued == 1
+    with app.app_context():
+        # Sent again through the outbox and run (eagerly here): a second attempt, not stuck.
+        again = _reloaded(dead_id)
+        assert again.attempts == 2
+        assert again.status != JobStatus.RUNNING, again.error

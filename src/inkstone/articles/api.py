@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
+from flask.sansio.blueprints import BlueprintSetupState
+from werkzeug.routing import BaseConverter
 
 from inkstone.articles import comments, queries, services
 from inkstone.articles.schemas import (
@@ -18,12 +20,28 @@ from inkstone.articles.schemas import (
     CommentOut,
     TagsOut,
 )
+from inkstone.articles.slugs import RESERVED
 from inkstone.auth.tokens import current_user, signed_in_user, token_optional, token_required
 from inkstone.core.pagination import PageRequest
 from inkstone.core.schemas import PageQuery
 from inkstone.extensions import db
 
 bp = APIBlueprint("articles_api", __name__, tag="Articles")
+
+
+class ArticleSlug(BaseConverter):
+    """An article's slug: never a word a route beside it uses (``/articles/feed``).
+
+    Otherwise ``/articles/<slug>`` matches ``/articles/feed`` too, and ``OPTIONS`` there
+    offered ``PUT`` and ``DELETE``.
+    """
+
+    regex = "(?!(?:" + "|".join(sorted(RESERVED)) + ")(?![^/]))[^/]+"
+
+
+@bp.record_once
+def _add_slug_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["slug"] = ArticleSlug
 
 
 def _article_out(view: queries.ArticleView) -> dict[str, Any]:
@@ -80,7 +98,7 @@ def create_article(body: dict[str, Any]) -> dict[str, Any]:
     return _article_out(queries.present_one(article, viewer=signed_in_user()))
 
 
-@bp.get("/articles/<slug>")
+@bp.get("/articles/<slug:slug>")
 @token_optional
 @bp.output(ArticleOut)
 @bp.doc(responses=[404], operation_id="GetArticle")
@@ -89,7 +107,7 @@ def get_article(slug: str) -> dict[str, Any]:
     return _article_out(queries.article_view(slug=slug, viewer=current_user()))
 
 
-@bp.put("/articles/<slug>")
+@bp.put("/articles/<slug:slug>")
 @token_required
 @bp.input(ArticleUpdate, arg_name="body")
 @bp.output(ArticleOut)
@@ -105,7 +123,7 @@ def update_article(slug: str, body: dict[str, Any]) -> dict[str, Any]:
     return _article_out(queries.present_one(article, viewer=signed_in_user()))
 
 
-@bp.delete("/articles/<slug>")
+@bp.delete("/articles/<slug:slug>")
 @token_required
 @bp.output({}, status_code=204)
 @bp.doc(responses=[403, 404], operation_id="DeleteArticle")
@@ -118,31 +136,42 @@ def delete_article(slug: str) -> tuple[str, int]:
     return "", 204
 
 
-@bp.post("/articles/<slug>/favorite")
+@bp.post("/articles/<slug:slug>/favorite")
 @token_required
 @bp.output(ArticleOut)
-@bp.doc(tags=["Favorites"], responses=[404, 413], operation_id="CreateArticleFavorite")
+@bp.doc(tags=["Favorites"], responses=[404, 413, 422], operation_id="CreateArticleFavorite")
 def favorite(slug: str) -> dict[str, Any]:
-    """Favorite an article"""
+    """Favorite an article
+
+    A draft answers 404 to anyone but its author, and 422 to its author: drafts are not
+    favorited (nor unfavorited).
+    """
     article = services.get_article(slug=slug, viewer=signed_in_user())
     services.favorite(article=article, user=signed_in_user())
+    # Shown as flushed, before the commit expires what the session holds (reloading the
+    # article, its author and the viewer would cost three more queries).
+    view = queries.present_one(article, viewer=signed_in_user(), favorited=True)
     db.session.commit()
-    return _article_out(queries.present_one(article, viewer=signed_in_user()))
+    return _article_out(view)
 
 
-@bp.delete("/articles/<slug>/favorite")
+@bp.delete("/articles/<slug:slug>/favorite")
 @token_required
 @bp.output(ArticleOut)
-@bp.doc(tags=["Favorites"], responses=[404], operation_id="DeleteArticleFavorite")
+@bp.doc(tags=["Favorites"], responses=[404, 422], operation_id="DeleteArticleFavorite")
 def unfavorite(slug: str) -> dict[str, Any]:
-    """Unfavorite an article"""
+    """Unfavorite an article
+
+    A draft answers as for favoriting: 404 to anyone but its author, 422 to its author.
+    """
     article = services.get_article(slug=slug, viewer=signed_in_user())
     services.unfavorite(article=article, user=signed_in_user())
+    view = queries.present_one(article, viewer=signed_in_user(), favorited=False)
     db.session.commit()
-    return _article_out(queries.present_one(article, viewer=signed_in_user()))
+    return _article_out(view)
 
 
-@bp.get("/articles/<slug>/comments")
+@bp.get("/articles/<slug:slug>/comments")
 @token_optional
 @bp.output(CommentListOut)
 @bp.doc(tags=["Comments"], responses=[404], operation_id="GetArticleComments")
@@ -153,7 +182,7 @@ def list_comments(slug: str) -> dict[str, Any]:
     return {"comments": comments.list_comments(slug=article.slug, viewer=viewer)}
 
 
-@bp.post("/articles/<slug>/comments")
+@bp.post("/articles/<slug:slug>/comments")
 @token_required
 @bp.input(CommentIn, arg_name="body")
 @bp.output(CommentOut)
@@ -168,7 +197,7 @@ def add_comment(slug: str, body: dict[str, Any]) -> dict[str, Any]:
     return {"comment": comment}
 
 
-@bp.delete("/articles/<slug>/comments/<int:comment_id>")
+@bp.delete("/articles/<slug:slug>/comments/<int:comment_id>")
 @token_required
 @bp.output({}, status_code=204)
 @bp.doc(tags=["Comments"], responses=[403, 404], operation_id="DeleteArticleComment")

@@ -124,16 +124,23 @@ def _favorited_ids(viewer: User | None, ids: Sequence[int]) -> set[int]:
 
 
 def present(
-    rows: Sequence[ArticleRow], *, viewer: User | None, all_followed: bool = False
+    rows: Sequence[ArticleRow],
+    *,
+    viewer: User | None,
+    all_followed: bool = False,
+    favorited_ids: set[int] | None = None,
 ) -> list[ArticleView]:
     """Return views of ``rows`` for ``viewer`` in a fixed number of queries.
 
     ``all_followed`` says the viewer follows every author of ``rows`` (the feed), so the
-    follow look-up is skipped.
+    follow look-up is skipped; ``favorited_ids``, which of them the viewer has favorited,
+    when the caller knows (it has just favorited one).
     """
     if not rows:
         return []
-    favorited = _favorited_ids(viewer, [r.id for r in rows])
+    favorited = (
+        favorited_ids if favorited_ids is not None else _favorited_ids(viewer, [r.id for r in rows])
+    )
     authors = {r.author_id for r in rows}
     following = authors if all_followed else following_ids(viewer=viewer, among=authors)
     return [
@@ -168,9 +175,12 @@ def body_html_of(row: ArticleRow) -> str | None:
     return markdown.render(row.body)
 
 
-def present_one(article: Article, *, viewer: User | None) -> ArticleView:
-    """Return the full view of one article, body included."""
-    return present([ArticleRow.of(article)], viewer=viewer)[0]
+def present_one(
+    article: Article, *, viewer: User | None, favorited: bool | None = None
+) -> ArticleView:
+    """Return the full view of one article, body included (``favorited``: if known)."""
+    known = None if favorited is None else ({article.id} if favorited else set())
+    return present([ArticleRow.of(article)], viewer=viewer, favorited_ids=known)[0]
 
 
 _PAGE_COLUMNS = (

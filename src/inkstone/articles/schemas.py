@@ -15,7 +15,7 @@ from inkstone.articles.models import (
     TITLE_MAX,
 )
 from inkstone.auth.models import USERNAME_MAX
-from inkstone.core.schemas import InputSchema, OutputSchema, PageQuery, Timestamp
+from inkstone.core.schemas import InputSchema, OutputSchema, PageQuery, StrictBoolean, Timestamp
 from inkstone.profiles.schemas import ProfileFields
 
 _tag_list = List(
@@ -26,7 +26,7 @@ _tag_list = List(
 )
 
 
-_published = Boolean(
+_published = StrictBoolean(
     metadata={
         "description": "Inkstone extension: `false` keeps the article a draft, seen by its "
         "author only; `true` publishes it. Clients that leave it out publish."

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from inkstone.articles import markdown
 from inkstone.articles.models import Article, Favorite, Tag, article_tags
@@ -36,13 +38,21 @@ def can_see(article: Article, viewer: User | None) -> bool:
     return article.published or (viewer is not None and viewer.id == article.author_id)
 
 
+# Counters move in the database with one UPDATE each, without the ORM looking for the rows
+# it may hold (the costly part of an ORM bulk UPDATE); what it holds is expired instead.
+_COUNTER_UPDATE = {"synchronize_session": False}
+
+
 def _bump_tags(tags: list[Tag], delta: int) -> None:
     if tags:
         db.session.execute(
             update(Tag)
             .where(Tag.id.in_([t.id for t in tags]))
             .values(articles_count=Tag.articles_count + delta)
+            .execution_options(**_COUNTER_UPDATE)
         )
+        for tag in tags:
+            db.session.expire(tag, ["articles_count"])
 
 
 def _bump_author(author_id: int, delta: int) -> None:
@@ -50,7 +60,11 @@ def _bump_author(author_id: int, delta: int) -> None:
         update(User)
         .where(User.id == author_id)
         .values(articles_count=User.articles_count + delta, updated_at=User.updated_at)
+        .execution_options(**_COUNTER_UPDATE)
     )
+    author = db.session.identity_map.get(identity_key(User, author_id))
+    if author is not None:
+        db.session.expire(author, ["articles_count"])
 
 
 def _count_published(article: Article, delta: int) -> None:
@@ -172,10 +186,13 @@ def delete_article(*, article: Article, actor: User) -> None:
     db.session.flush()
 
 
+DRAFT_NOT_FAVORITED = "a draft can't be favorited or unfavorited"
+
+
 def favorite(*, article: Article, user: User) -> bool:
     """Mark ``article`` as a favorite of ``user``; return whether it was new."""
     if not article.published:
-        raise Invalid("a draft can't be favorited", field="article")
+        raise Invalid(DRAFT_NOT_FAVORITED, field="article")
     added = insert_ignoring_conflicts(Favorite, {"user_id": user.id, "article_id": article.id}) == 1
     if added:
         _bump_favorites(article, user, +1)
@@ -183,7 +200,12 @@ def favorite(*, article: Article, user: User) -> bool:
 
 
 def unfavorite(*, article: Article, user: User) -> bool:
-    """Remove ``user``'s favorite mark from ``article``; return whether one existed."""
+    """Remove ``user``'s favorite mark from ``article``; return whether one existed.
+
+    Refused for a draft, as favoriting is (``Invalid``): one answer for both.
+    """
+    if not article.published:
+        raise Invalid(DRAFT_NOT_FAVORITED, field="article")
     stmt = delete(Favorite).where(Favorite.user_id == user.id, Favorite.article_id == article.id)
     removed: bool = db.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
     if removed:
@@ -192,20 +214,23 @@ def unfavorite(*, article: Article, user: User) -> bool:
 
 
 def _bump_favorites(article: Article, user: User, delta: int) -> None:
-    db.session.execute(
+    count = db.session.execute(
         update(Article)
         .where(Article.id == article.id)
         # counters are not edits: keep updated_at
         .values(favorites_count=Article.favorites_count + delta, updated_at=Article.updated_at)
+        .returning(Article.favorites_count)
         .execution_options(synchronize_session=False)
-    )
+    ).scalar_one()
     db.session.execute(
         update(User)
         .where(User.id == user.id)
         .values(favorites_count=User.favorites_count + delta, updated_at=User.updated_at)
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(article, ["favorites_count"])
+    # The count as this UPDATE left it (others may favorite at the same moment).
+    set_committed_value(article, "favorites_count", count)
+    db.session.expire(user, ["favorites_count"])
 
 
 def render_stale_bodies(

@@ -7,7 +7,7 @@ from apiflask.fields import Boolean, List, Nested, String
 from apiflask.validators import Length
 
 from inkstone.auth.password_policy import PASSWORD_MAX
-from inkstone.core.schemas import InputSchema, OutputSchema, Timestamp
+from inkstone.core.schemas import InputSchema, OutputSchema, StrictBoolean, Timestamp
 
 
 class SessionFields(Schema):
@@ -32,7 +32,7 @@ class DeleteAccountFields(InputSchema):
         validate=Length(1, PASSWORD_MAX),
         metadata={"description": "The account's current password."},
     )
-    remove_content = Boolean(
+    remove_content = StrictBoolean(
         load_default=False,
         data_key="removeContent",
         metadata={

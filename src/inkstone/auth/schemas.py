@@ -25,10 +25,29 @@ class LoginIn(InputSchema):
     user = Nested(LoginFields, required=True)
 
 
+USERNAME_RULES = (
+    "Letters, digits, `.`, `-` and `_`, in one script (Latin may go with Chinese, Japanese or "
+    "Korean: else 422). Compared ignoring case and width (`Émile` is `émile`); one that is "
+    "taken, or looks like one that is (`paypaI` beside `paypal`), answers 409."
+)
+PASSWORD_RULES = (
+    f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, not one of the 19,640 most common "
+    "passwords, nor the username or the email address (422 otherwise)."
+)
+
+
 class RegisterFields(InputSchema):
-    username = String(required=True, validate=[Length(1, USERNAME_MAX), _username])
+    username = String(
+        required=True,
+        validate=[Length(1, USERNAME_MAX), _username],
+        metadata={"description": USERNAME_RULES},
+    )
     email = Email(required=True, validate=Length(3, EMAIL_MAX))
-    password = String(required=True, validate=Length(PASSWORD_MIN, PASSWORD_MAX))
+    password = String(
+        required=True,
+        validate=Length(PASSWORD_MIN, PASSWORD_MAX),
+        metadata={"description": PASSWORD_RULES},
+    )
 
 
 class RegisterIn(InputSchema):
@@ -36,9 +55,13 @@ class RegisterIn(InputSchema):
 
 
 class UserUpdateFields(InputSchema):
-    username = String(validate=[Length(1, USERNAME_MAX), _username])
+    username = String(
+        validate=[Length(1, USERNAME_MAX), _username], metadata={"description": USERNAME_RULES}
+    )
     email = Email(validate=Length(3, EMAIL_MAX))
-    password = String(validate=Length(PASSWORD_MIN, PASSWORD_MAX))
+    password = String(
+        validate=Length(PASSWORD_MIN, PASSWORD_MAX), metadata={"description": PASSWORD_RULES}
+    )
     bio = String(allow_none=True, validate=Length(0, BIO_MAX))
     image = String(
         allow_none=True,

@@ -53,17 +53,27 @@ def _next_param() -> str | None:
     return target if safe_next(target, default="") else None
 
 
+LOOKS_TAKEN = _l("This username looks too much like one already taken. Please choose another.")
+MIXED_SCRIPTS = _l(
+    "Use the letters of one script in a username (Latin may go with Chinese, Japanese or Korean)."
+)
+
+
 def _show_conflict(form: FlaskForm, error: Conflict) -> None:
-    """Put "already taken" under the field it is about (username or email)."""
+    """Put "already taken" (or "looks like one taken") under the field it is about."""
     field = error.field if error.field in TAKEN else "username"
-    form[field].errors.append(str(TAKEN[field]))
+    message = LOOKS_TAKEN if error.message == services.LOOKS_TAKEN else TAKEN[field]
+    form[field].errors.append(str(message))
 
 
-def _show_bad_password(form: FlaskForm, error: Invalid, field: str) -> None:
-    """Put why the password policy refused a new password under the password field."""
+def _show_refusal(form: FlaskForm, error: Invalid, password_field: str) -> None:
+    """Put why a username (mixed scripts) or a new password was refused under its field."""
+    if error.field == "username":
+        form.username.errors.append(str(MIXED_SCRIPTS))
+        return
     if error.field != "password":
-        raise error  # not a password rule: the error page, as before
-    form[field].errors.append(password_message(error.message))
+        raise error  # neither: the error page, as before
+    form[password_field].errors.append(password_message(error.message))
 
 
 CAPTCHA_EMAIL = "captcha_email"  # the address the sign-in form last asked a captcha for
@@ -170,7 +180,7 @@ def register() -> ResponseReturnValue:
             _show_conflict(form, taken)
         except Invalid as refused:
             db.session.rollback()
-            _show_bad_password(form, refused, "password")
+            _show_refusal(form, refused, "password")
         else:
             sign_in(user)
             db.session.commit()
@@ -232,7 +242,7 @@ def settings() -> ResponseReturnValue:
             _show_conflict(form, taken)
         except Invalid as refused:
             db.session.rollback()
-            _show_bad_password(form, refused, "new_password")
+            _show_refusal(form, refused, "new_password")
         else:
             if form.new_password.data:
                 # A new password ended every session, this one too: keep this browser signed in.

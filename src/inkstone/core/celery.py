@@ -6,14 +6,23 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from celery import Celery, Task
+import structlog
+from celery import Celery, Task, shared_task
 from celery.schedules import crontab
+from celery.signals import worker_ready
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from inkstone.core import outbox
+from inkstone.core.outbox import OutboxMessage
+
+log = structlog.get_logger(__name__)
+
 _QUEUE = "inkstone_task_queue"
+VISIBILITY_TIMEOUT = 600  # seconds (Redis's default is an hour)
+RECOVER_EVERY = 60.0  # seconds between looks for jobs a dead worker left running
 
 # How often a task is tried again, with backoff, while the database is briefly unavailable.
 DATABASE_RETRIES = 3
@@ -59,6 +68,7 @@ def init_celery(app: Flask) -> Celery:
         timezone="UTC",
         enable_utc=True,
         include=[
+            "inkstone.core.celery",
             "inkstone.core.tasks",
             "inkstone.jobs.heartbeat",
             "inkstone.jobs.exports",
@@ -73,8 +83,26 @@ def init_celery(app: Flask) -> Celery:
             "purge-job-results": {
                 "task": "inkstone.jobs.purge_results",
                 "schedule": crontab(hour=3, minute=17),  # daily
-            }
+            },
+            "sweep-outbox": {
+                "task": outbox.SWEEP_TASK,
+                "schedule": outbox.SWEEP_EVERY.total_seconds(),
+            },
+            "recover-jobs": {
+                "task": "inkstone.jobs.recover",
+                "schedule": RECOVER_EVERY,
+            },
         },
+        # Redis (and SQS) hand a task that a worker took but never acknowledged (it died) to
+        # another after this long. Jobs do not wait for it (``inkstone.jobs.recover`` requeues
+        # a dead worker's jobs within a minute or two); other tasks (mail, thumbnails) do.
+        # A task running longer is handed out again meanwhile: jobs notice they are running
+        # elsewhere and check back later.
+        broker_transport_options=(
+            {"visibility_timeout": VISIBILITY_TIMEOUT}
+            if app.config["CELERY_BROKER_URL"].startswith(("redis", "sqs"))
+            else {}
+        ),
         beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
     )
     celery_app.flask_app = app  # the worker's heartbeat thread needs an app context
@@ -90,11 +118,14 @@ def enqueue_after_commit(task: Any, *args: Any) -> None:
     """Send ``task(*args)`` to the queue once the current database transaction commits.
 
     A worker must never look for a row the request has not committed yet; a rolled-back
-    request sends nothing.
+    request sends nothing. The task is written to ``core.outbox`` in the same transaction:
+    if the broker cannot take it after the commit, the outbox's sweep sends it later.
     """
     from inkstone.extensions import db
 
-    db.session.info.setdefault(_QUEUE, []).append((task, args))
+    message = OutboxMessage(task=task.name, args=list(args))
+    db.session.add(message)
+    db.session.info.setdefault(_QUEUE, []).append((message, task.name, list(args)))
 
 
 def task_named(name: str) -> Any:
@@ -110,11 +141,46 @@ def task_named(name: str) -> Any:
 
 @event.listens_for(Session, "after_commit")
 def _send_queued_tasks(session: Session) -> None:
-    for task, args in session.info.pop(_QUEUE, None) or ():
-        task_named(task.name).delay(*args)
+    queued = session.info.pop(_QUEUE, None)
+    if not queued:
+        return
+    from flask import current_app
+
+    celery_app = current_app.extensions["celery"]
+    bind = session.get_bind()
+    for message, name, args in queued:
+        identity = inspect(message).identity  # kept when the commit expired the row
+        if identity is not None:
+            outbox.send(celery_app, identity[0], name, args, bind)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_queued_tasks(session: Session, previous_transaction: SessionTransaction) -> None:
     if not previous_transaction.nested:
         session.info.pop(_QUEUE, None)
+
+
+@shared_task(name=outbox.SWEEP_TASK, **RETRIED_ON_DATABASE_ERRORS)  # type: ignore[untyped-decorator]
+def sweep_outbox() -> int:
+    """Send the tasks that could not be sent when their request committed."""
+    from flask import current_app
+
+    from inkstone.extensions import db
+
+    return outbox.sweep(current_app.extensions["celery"], db.session.get_bind())
+
+
+def sweep_on_start(sender: Any = None, **_: Any) -> None:
+    """When a worker is ready: send what waited in the outbox while no broker took it."""
+    celery_app = sender.app
+    try:
+        with celery_app.flask_app.app_context():
+            from inkstone.extensions import db
+
+            outbox.sweep(celery_app, db.session.get_bind())
+            db.session.remove()
+    except Exception:  # a busy database must not keep the worker from starting
+        log.warning("outbox.sweep_failed", exc_info=True)
+
+
+worker_ready.connect(sweep_on_start, weak=False)

@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from inkstone.core.db import sqlite_options
+
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "please-change-me"})
 ENVIRONMENTS = ("development", "testing", "production")
 SESSION_BACKENDS = ("sqlalchemy", "redis")
@@ -100,7 +102,9 @@ class Settings:
     MAX_IMAGE_BYTES: int = 5 * 1024 * 1024
     MAX_ATTACHMENT_BYTES: int = 20 * 1024 * 1024
     UPLOAD_QUOTA_BYTES: int = 200 * 1024 * 1024
-    MAX_IMAGE_PIXELS: int = 40_000_000
+    # 25 megapixels (a 24 MP camera's photos): decoded, one is 75 MB (RGB) to 100 MB (RGBA),
+    # which an upload and its thumbnails each need once.
+    MAX_IMAGE_PIXELS: int = 25_000_000
     # Scaled mode: the internal nginx location (e.g. /protected-media/) aliased to
     # instance/uploads; /media/<name> then answers with X-Accel-Redirect and nginx sends it.
     MEDIA_ACCEL_REDIRECT: str = ""
@@ -175,6 +179,7 @@ class Settings:
         data.update(
             TESTING=self.ENV == "testing",
             SQLALCHEMY_DATABASE_URI=_normalise_db_url(self.DATABASE_URL),
+            SQLALCHEMY_ENGINE_OPTIONS=sqlite_options() if self.is_sqlite else {},
             SQLALCHEMY_ECHO=self.SQL_ECHO,
             SQLALCHEMY_RECORD_QUERIES=False,
             JWT_SECRET_KEY=self.SECRET_KEY,

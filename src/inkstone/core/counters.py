@@ -27,7 +27,10 @@ class Counter(Base):
 def bump(name: str, delta: int) -> None:
     """Add ``delta`` to a counter atomically, creating it on first use."""
     result = db.session.execute(
-        update(Counter).where(Counter.name == name).values(value=Counter.value + delta)
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + delta)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         db.session.add(Counter(name=name, value=max(delta, 0)))

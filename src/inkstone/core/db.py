@@ -10,6 +10,8 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
+from inkstone.core.sqlite_gate import GatedConnection, gate_for
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -73,16 +75,31 @@ class TimestampMixin:
     )
 
 
+BUSY_SECONDS = 5
+
+
+def sqlite_options() -> dict[str, Any]:
+    """Return the engine options of an embedded database: writers pass ``core.sqlite_gate``."""
+    return {"connect_args": {"factory": GatedConnection}}
+
+
 def tune_sqlite(engine: Engine) -> None:
-    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection."""
+    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection.
+
+    Connections made with ``sqlite_options`` get their database's write gate too.
+    """
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    gate = gate_for(database, BUSY_SECONDS) if database and database != ":memory:" else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection, GatedConnection):
+            dbapi_connection.gate = gate
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import kombu.exceptions
+import redis.exceptions
+import sqlalchemy.exc
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Response, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from inkstone.core.json import error_body
@@ -62,6 +67,33 @@ class Unauthorized(DomainError):
 
 
 INVALID_JSON = "request body is not valid JSON (UTF-8)"
+UNAVAILABLE = "the service is busy or briefly unavailable; try again in a few seconds"
+RETRY_AFTER_SECONDS = 5
+# What an outage of a service we depend on looks like: the database (busy, down, out of
+# connections), Redis (sessions, rate limits, the broker), the broker itself.
+OUTAGES: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
+# SQLite reports a bug (no such table, a syntax error) as an OperationalError too; only
+# these mean "busy or unreachable".
+SQLITE_OUTAGES = ("locked", "busy", "unable to open", "disk i/o", "readonly", "full")
+
+
+def is_outage(error: BaseException | None) -> bool:
+    """Tell whether ``error`` is a dependency being busy or down (503), not a bug (500)."""
+    if not isinstance(error, OUTAGES):
+        return False
+    original = getattr(error, "orig", None)
+    if isinstance(original, sqlite3.Error):
+        return any(sign in str(original).lower() for sign in SQLITE_OUTAGES)
+    return True
+
+
 TOO_DEEP = "request body is nested too deeply"
 
 
@@ -129,6 +161,10 @@ def register_error_handlers(app: APIFlask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException) -> Any:
         code = error.code or 500
+        # An error outside the view (opening the session, saving it) reaches Flask's last
+        # resort as a 500 that carries it.
+        if code == 500 and is_outage(getattr(error, "original_exception", None)):
+            return unavailable(error.original_exception)  # type: ignore[attr-defined]
         if is_api_request() and code == 400 and isinstance(getattr(error, "data", None), Mapping):
             # webargs could not decode the body: malformed JSON or invalid UTF-8.
             return error_body({"body": [INVALID_JSON]}), 422
@@ -143,10 +179,23 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Any:
+        if is_outage(error):
+            return unavailable(error)
         app.logger.error("unhandled error", exc_info=error)
         if is_api_request():
             return error_body({"body": ["Internal server error"]}), 500
         return _html_error(500, error)
+
+    def unavailable(error: BaseException) -> Any:
+        app.logger.warning("service unavailable: %s", error.__class__.__name__, exc_info=error)
+        if request_ctx._session is None:
+            # The session store is what failed: carry on with an empty, unsaved session, so
+            # the page and the after-request hooks that look at it do not fail in turn.
+            request_ctx._session = app.session_interface.make_null_session(app)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if is_api_request():
+            return error_body({"body": [UNAVAILABLE]}), 503, headers
+        return _html_error(503, error, headers=headers.items())
 
     @app.errorhandler(RecursionError)
     def handle_recursion(error: RecursionError) -> Any:

@@ -21,7 +21,9 @@ OPENAPI_CONFIG: dict[str, Any] = {
     "INFO": {
         "description": (
             "Inkstone's JSON API. RealWorld (Conduit) resources keep their exact shapes; "
-            'errors are `{"errors": {"<field>": ["message"]}}`. Also served at `/api`.'
+            'errors are `{"errors": {"<field>": ["message"]}}`. Also served at `/api`. '
+            "A request line over 8,190 bytes is refused with 414, headers over 8,190 bytes "
+            "each (or more than 100 of them) with 431, before any operation is reached."
         ),
         "license": {"name": "MIT", "identifier": "MIT"},
     },
@@ -63,6 +65,8 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
         return spec
     _declare_operation_tags(spec)
     _bound_id_parameters(spec)
+    _document_outages(spec)
+    _forbid_nul(spec)
     _strip_api_prefix(spec)
     return spec
 
@@ -90,6 +94,65 @@ def _bound_id_parameters(spec: dict[str, Any]) -> None:
             schema = parameter.get("schema", {})
             if parameter.get("in") == "path" and schema.get("type") == "integer":
                 schema.update(format="int64", minimum=1, maximum=ID_MAX)
+
+
+UNAVAILABLE_RESPONSE = {
+    "description": (
+        "The database, or another service the server depends on, is busy or briefly down: "
+        "nothing was changed; try again after `Retry-After` seconds"
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
+def _document_outages(spec: dict[str, Any]) -> None:
+    """Any operation may answer 503 with ``Retry-After`` while a dependency is down."""
+    for operation in _operations(spec):
+        operation.setdefault("responses", {}).setdefault("503", UNAVAILABLE_RESPONSE)
+
+
+# No NUL character anywhere (PostgreSQL text cannot hold one: the server answers 422).
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _forbid_nul(spec: dict[str, Any]) -> None:
+    """Say in every input string's schema what the server refuses: NUL characters."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    inputs: set[str] = set()
+
+    def follow(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in inputs:
+                    inputs.add(name)
+                    follow(schemas.get(name))
+            for value in node.values():
+                follow(value)
+        elif isinstance(node, list):
+            for value in node:
+                follow(value)
+
+    for operation in _operations(spec):
+        follow(operation.get("requestBody"))
+        for parameter in operation.get("parameters", []):
+            _no_nul(parameter.get("schema"))
+    for name in inputs:
+        for prop in schemas.get(name, {}).get("properties", {}).values():
+            _no_nul(prop)
+            _no_nul(prop.get("items"))
+
+
+def _no_nul(schema: Any) -> None:
+    if isinstance(schema, dict) and schema.get("type") == "string" and "format" not in schema:
+        schema.setdefault("pattern", NO_NUL)
 
 
 def _strip_api_prefix(spec: dict[str, Any]) -> None:

@@ -80,6 +80,17 @@ class PageQuery(InputSchema):
     )
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false``, nothing else (marshmallow also takes 0, 1, "yes", "on")."""
+
+    default_error_messages = {"invalid": "Not a valid boolean: send true or false."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class TextOrEmpty(fields.String):
     """A string that renders ``None`` as ``""`` (RealWorld clients expect strings)."""
 

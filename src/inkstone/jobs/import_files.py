@@ -2,7 +2,8 @@
 
 Nothing here touches the database: each CSV record or zip member becomes a ``Row`` of field
 values (or of the reason it cannot be read), for ``imports`` to check and write. The upload is
-read in memory: nothing from a zip is ever extracted to disk. A CSV's text cells lose the
+read as a stream, a record or a member at a time (memory stays flat however large the file):
+nothing from a zip is ever extracted to disk. A CSV's text cells lose the
 ``'`` the export put before a formula-like start (``unescape_csv_text``). Front matter is
 YAML read without date magic (``FrontMatterLoader``); whatever a file holds, a problem with it
 is a row's error, never an exception out of here.
@@ -10,6 +11,7 @@ is a row's error, never an exception out of here.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import lzma
@@ -19,7 +21,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -42,6 +44,7 @@ _UNZIP_ERRORS = (
     OSError,
 )
 _DRIVE = re.compile(r"^[A-Za-z]:")
+READ_PIECE = 1024 * 1024
 
 
 class RowError(Exception):
@@ -134,13 +137,31 @@ def _csv_row(line: int, record: list[str]) -> Row:
     )
 
 
-def parse_csv(data: bytes) -> Iterator[Row]:
-    """Yield the rows of a CSV export, each with its line number (or its error)."""
+def _check_utf8(source: BinaryIO) -> None:
+    """Raise ``RowError`` unless all of ``source`` is UTF-8 (read in pieces; rewound after)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        text = data.decode("utf-8-sig")
+        while piece := source.read(READ_PIECE):
+            decoder.decode(piece)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise RowError("the file is not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    source.seek(0)
+
+
+def parse_csv(source: bytes | BinaryIO) -> Iterator[Row]:
+    """Yield the rows of a CSV export, each with its line number (or its error)."""
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    _check_utf8(source)
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    try:
+        yield from _csv_rows(csv.reader(text))
+    finally:
+        text.detach()  # the caller closes its file
+
+
+def _csv_rows(reader: Any) -> Iterator[Row]:
     header = next(reader, None)
     if header != CSV_HEADER:
         raise RowError("the first line is not the export's header")
@@ -295,11 +316,11 @@ def _hidden(name: str) -> bool:
     return not parts or any(part.startswith(".") or part == "__MACOSX" for part in parts)
 
 
-def parse_zip(data: bytes) -> Iterator[Row]:
-    """Yield a row per Markdown member of a zip, read in memory with size caps."""
+def parse_zip(source: bytes | BinaryIO) -> Iterator[Row]:
+    """Yield a row per Markdown member of a zip, each read in memory with size caps."""
     unpacked = 0
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (*_UNZIP_ERRORS, ValueError) as exc:
         raise RowError("the file is not a zip archive that can be read") from exc
     with archive:

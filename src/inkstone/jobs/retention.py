@@ -8,7 +8,8 @@ saying the file was removed.
 ``remove_results`` (``inkstone.jobs.remove_results``) removes at once the folders of jobs
 deleted with their owner's account (``jobs.cleanup``), sent once that deletion commits.
 
-``recover_jobs`` runs when a worker is ready (``worker_ready``). A worker killed in the middle
+``recover_jobs`` runs when a worker is ready (``worker_ready``), and every minute
+(``inkstone.jobs.recover``, by Celery beat). A worker killed in the middle
 of a job (SIGKILL, out of memory, a lost machine) leaves the job ``running``; with the SQLite
 broker of the embedded mode its message is never delivered again (kombu's SQLAlchemy
 transport has no visibility timeout). So a starting worker requeues such jobs (its ``.part``
@@ -32,7 +33,7 @@ from celery.signals import worker_ready
 from flask import current_app
 from sqlalchemy import select
 
-from inkstone.core.celery import RETRIED_ON_DATABASE_ERRORS
+from inkstone.core.celery import RETRIED_ON_DATABASE_ERRORS, enqueue_after_commit
 from inkstone.core.db import utcnow
 from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
@@ -43,6 +44,7 @@ from inkstone.jobs.runners import WORKER_GONE_AFTER, runner_gone
 log = structlog.get_logger(__name__)
 
 PURGE_TASK = "inkstone.jobs.purge_results"
+RECOVER_TASK = "inkstone.jobs.recover"
 REMOVE_TASK = "inkstone.jobs.remove_results"
 # The task that runs each kind of job (``export.csv`` → ``export``).
 TASKS = {
@@ -188,6 +190,26 @@ def recover_jobs(*, hostname: str) -> list[tuple[int, str]]:
     return to_send
 
 
+def _requeue(to_send: list[tuple[int, str]]) -> None:
+    """Send the recovered jobs' tasks once the recovery commits (through the outbox)."""
+    tasks = current_app.extensions["celery"].tasks
+    for job_id, task in to_send:
+        enqueue_after_commit(tasks[task], job_id)
+        log.info("jobs.requeued", job_id=job_id, task=task)
+
+
+@shared_task(name=RECOVER_TASK, bind=True, **RETRIED_ON_DATABASE_ERRORS)  # type: ignore[untyped-decorator]
+def recover(self: Any) -> int:
+    """Requeue (or fail) the jobs a dead worker left running (Celery beat, every minute).
+
+    A worker killed beside others that live on is noticed here, not only when a worker
+    starts: its jobs wait a minute or two, not the broker's visibility timeout.
+    """
+    to_send = recover_jobs(hostname=str(self.request.hostname or ""))
+    _requeue(to_send)
+    return len(to_send)
+
+
 def recover_on_start(sender: Any = None, **_: Any) -> None:
     """On ``worker_ready``: requeue or fail the jobs a dead worker left running."""
     celery_app = sender.app
@@ -195,16 +217,12 @@ def recover_on_start(sender: Any = None, **_: Any) -> None:
     try:
         with celery_app.flask_app.app_context():  # set by core.celery.init_celery
             try:
-                to_send = recover_jobs(hostname=hostname)
+                _requeue(recover_jobs(hostname=hostname))
                 db.session.commit()
             finally:
                 db.session.remove()
     except Exception:  # a busy database must not keep the worker from starting
         log.warning("jobs.recovery_failed", exc_info=True)
-        return
-    for job_id, task in to_send:
-        celery_app.send_task(task, args=[job_id])
-        log.info("jobs.requeued", job_id=job_id, task=task)
 
 
 # The worker imports this module (Celery ``include``); the web app never recovers jobs.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
@@ -19,6 +20,7 @@ from inkstone.core.errors import Invalid
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 THUMBNAIL_SIZES = (96, 400, 1200)
 JPEG_QUALITY = 85
+OPTIMIZE_PIXELS = 4_000_000  # larger images are saved without optimised Huffman tables
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 _MARKUP_START = (b"<", b"\xef\xbb\xbf<")
 NOT_AN_IMAGE = "is not a PNG, JPEG, GIF or WebP image that can be read"
@@ -104,12 +106,15 @@ def clean_image(data: bytes, *, max_pixels: int) -> CleanFile:
         fmt = str(image.format)
         out = io.BytesIO()
         if fmt == "JPEG":
-            # Keep how the photo was meant to be seen, then drop the EXIF that said so.
-            upright = ImageOps.exif_transpose(image)
-            if upright.mode not in ("RGB", "L"):
-                upright = upright.convert("RGB")
-            upright.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-            image = upright
+            # Keep how the photo was meant to be seen, then drop the EXIF that said so (in
+            # place: a 40-megapixel photo is 120 MB decoded, and a copy as much again).
+            ImageOps.exif_transpose(image, in_place=True)
+            if image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            # Optimised Huffman tables keep every coefficient of the image in memory while
+            # saving (as much again): worth it for small images only.
+            optimize = image.width * image.height <= OPTIMIZE_PIXELS
+            image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=optimize)
         elif fmt == "GIF":
             frame = image.copy()
             frame.save(out, "GIF")
@@ -142,16 +147,31 @@ def clean_file(data: bytes, *, max_pixels: int, claims_image: bool) -> CleanFile
     return CleanFile(data, extension)
 
 
-def make_thumbnail(data: bytes, *, size: int) -> tuple[bytes, int, int] | None:
-    """Return ``data`` shrunk to ``size`` on its longest side, or None if already that small."""
-    with Image.open(io.BytesIO(data)) as image:
-        if max(image.size) <= size:
-            return None
-        fmt = str(image.format)
-        image.thumbnail((size, size), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        if fmt == "JPEG":
-            image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-        else:
-            image.save(out, fmt)
-        return out.getvalue(), image.width, image.height
+def make_thumbnails(
+    data: bytes, *, sizes: Iterable[int]
+) -> dict[int, tuple[bytes, int, int] | None]:
+    """Shrink ``data`` to each of ``sizes`` on its longest side (``None``: already that small).
+
+    The image is decoded once (a JPEG straight at the scale the largest needs), each size is
+    made from the one before, and the full-size image is let go after the first: memory is
+    about one decoded image, not one per size.
+    """
+    wanted = sorted(set(sizes), reverse=True)
+    made: dict[int, tuple[bytes, int, int] | None] = {}
+    with Image.open(io.BytesIO(data)) as opened:
+        fmt = str(opened.format)
+        current: Image.Image = opened
+        for size in wanted:
+            if max(current.size) <= size and current is opened:
+                made[size] = None
+                continue
+            current = current.copy() if current is not opened else current
+            # A JPEG is decoded at the smallest scale at least twice the size wanted (draft).
+            current.thumbnail((size, size), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            if fmt == "JPEG":
+                current.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+            else:
+                current.save(out, fmt)
+            made[size] = (out.getvalue(), current.width, current.height)
+    return made

@@ -194,17 +194,18 @@ def fill_thumbnails(*, upload: Upload, storage: Storage) -> dict[str, str]:
         data = source.read()
     extension = extension_of(upload.blob_name)
     made = dict(upload.thumbnails)
-    for size in images.THUMBNAIL_SIZES:
-        key = str(size)
-        if key in made and storage.exists(made[key]):
-            continue
-        small = images.make_thumbnail(data, size=size)
+    missing = [
+        size
+        for size in images.THUMBNAIL_SIZES
+        if not (str(size) in made and storage.exists(made[str(size)]))
+    ]
+    for size, small in images.make_thumbnails(data, sizes=missing).items():
         if small is None:  # already this small: the image is its own thumbnail
-            made[key] = upload.blob_name
+            made[str(size)] = upload.blob_name
             continue
         name = f"{upload.sha256}-{size}.{extension}"
         storage.save(name, small[0])
-        made[key] = name
+        made[str(size)] = name
     upload.thumbnails = made
     db.session.flush()
     return made

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 
 from inkstone.core.errors import PermissionDenied
 from inkstone.core.http import NulInForm
+from inkstone.extensions import login
 
 TITLES = {
     400: _l("Bad request"),
@@ -23,6 +24,7 @@ TITLES = {
     422: _l("Invalid input"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Busy for a moment"),
 }
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -35,6 +37,7 @@ MESSAGES = {
     422: _l("Some of what you sent is not valid."),
     429: _l("You're doing that too often. Please wait a little and try again."),
     500: _l("An unexpected error happened on our side. It has been logged; please try again."),
+    503: _l("The site is busy or briefly unavailable. Please try again in a few seconds."),
 }
 NUL_MESSAGE = _l("Text may not contain NUL characters. Remove them and try again.")
 CSRF_MESSAGE = _l(
@@ -60,6 +63,10 @@ def error_page(
     else:
         message = MESSAGES.get(code, MESSAGES[500])
     title = TITLES.get(code, TITLES[500] if code >= 500 else TITLES[400])
+    if code == 503:
+        # The database (or the session store) is what failed: show the page to a visitor
+        # rather than look the signed-in account up again.
+        g._login_user = login.anonymous_user()
     try:
         html = render_template("web/error.html", code=code, title=title, message=message)
     except Exception:  # the page itself failed (a broken database, say): answer plainly

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from inkstone.core.errors import RETRY_AFTER_SECONDS, is_outage
 from inkstone.extensions import csrf, db
 from inkstone.web.assets import asset_url
 from inkstone.web.locale import LANGUAGES, LOCALE_COOKIE
@@ -14,6 +16,7 @@ from inkstone.web.redirects import safe_next
 bp = Blueprint("web", __name__, template_folder="templates")
 
 ONE_YEAR = 365 * 24 * 3600
+RETRY_HEADERS = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 @bp.post("/language")
@@ -51,6 +54,12 @@ def favicon() -> Response:
 
 
 @bp.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Answer a liveness probe."""
-    return {"status": "ok"}
+def healthz() -> tuple[dict[str, str], int, dict[str, str]]:
+    """Answer a health probe: 200 while the database answers, 503 with Retry-After if not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        return {"status": "unavailable", "database": "unreachable"}, 503, RETRY_HEADERS
+    return {"status": "ok", "database": "ok"}, 200, {}
