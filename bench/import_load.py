@@ -17,9 +17,7 @@ import argparse
 import json
 import os
 import random
-import shlex
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,25 +30,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.servers import ROOT, free_port, procfile_argv
+
 PASSWORD = "import-load-Password-1"
 HEADER = "slug,title,description,body,tags,published,created_at,updated_at,author"
-
-
-def _procfile(name: str) -> list[str]:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        key, _, command = line.partition(":")
-        if key.strip() == name:
-            argv = shlex.split(command)
-            argv[0] = str(Path(sys.executable).with_name(argv[0]))
-            return argv
-    raise LookupError(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def call(
@@ -165,16 +148,16 @@ def run(rows: int, writers: int, folder: Path) -> int:
         cwd=ROOT, env={**env, "FLASK_APP": "inkstone.app:create_app"}, check=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     logs = folder / "logs"
     logs.mkdir()
     web = subprocess.Popen(
-        _procfile("web"), cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        procfile_argv("web"), cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
         stdout=(logs / "web.log").open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     worker = subprocess.Popen(
-        _procfile("worker"), cwd=ROOT, env=env,
+        procfile_argv("worker"), cwd=ROOT, env=env,
         stdout=(logs / "worker.log").open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:

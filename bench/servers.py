@@ -49,6 +49,14 @@ def procfile_command(process: str) -> list[str]:
     raise ServerError(f"Procfile has no {process} line")
 
 
+def procfile_argv(process: str) -> list[str]:
+    """Return the Procfile's command for ``process`` with its program from this virtualenv."""
+    args = procfile_command(process)
+    if (BIN / args[0]).exists():
+        args[0] = str(BIN / args[0])
+    return args
+
+
 def web_command(app_spec: str | None = None) -> list[str]:
     """Return the Procfile's ``web`` command, optionally serving another WSGI app."""
     args = procfile_command("web")

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import shlex
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.servers import free_port, procfile_argv
+
 from tests.conftest import ROOT
 from tests.worker_helpers import worker_env
 
 BOOT_TIMEOUT = 45
-
-
-def procfile_command(name: str) -> list[str]:
-    """Return a Procfile process's command, its program taken from this virtualenv."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        key, _, command = line.partition(":")
-        if key.strip() == name:
-            argv = shlex.split(command)
-            argv[0] = str(Path(sys.executable).with_name(argv[0]))
-            return argv
-    raise LookupError(f"no {name!r} process in the Procfile")
-
-
-def free_port() -> int:
-    """Return a TCP port free on 127.0.0.1 now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -46,7 +26,7 @@ def web_server(instance: Path, **settings: str) -> Iterator[str]:
     env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
     log = (instance / f"web-{port}.log").open("wb")
     process = subprocess.Popen(
-        procfile_command("web"), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        procfile_argv("web"), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -26,6 +26,7 @@ from inkstone.core.outbox import OutboxMessage
 from inkstone.extensions import db
 from inkstone.jobs.models import Job
 from tests.conftest import require_service
+from tests.server_helpers import free_port
 from tests.worker_helpers import file_app, start_worker, stop, wait_until_ready
 
 pytestmark = pytest.mark.filterwarnings(
@@ -109,12 +110,6 @@ def test_a_claimed_message_is_not_sent_by_a_second_sweeper(app, db):  # type: ig
 # ----------------------------------------------------------------- a real broker, stopped
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1", "--port",
@@ -135,7 +130,7 @@ def _redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
     require_service("redis-server", shutil.which("redis-server") is not None)
-    port = _free_port()
+    port = free_port()
     servers = [_redis(port, tmp_path)]
     yield port, servers
     for server in servers:

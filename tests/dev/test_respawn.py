@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from bench.servers import procfile_argv
 
-from tests.server_helpers import procfile_command
 from tests.worker_helpers import child_pids, file_app, worker_env
 
 pytestmark = pytest.mark.slow
@@ -64,7 +64,7 @@ def test_the_procfile_worker_comes_back_after_being_killed(tmp_path: Path) -> No
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
         wrapper = subprocess.Popen(
-            procfile_command("worker"),
+            procfile_argv("worker"),
             cwd=Path(__file__).resolve().parents[2],
             env=worker_env(instance),
             stdout=out,

@@ -230,12 +230,11 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn is un
             return False
         if framing.refusal is not None:
             status, message = framing.refusal
-            try:
-                conn.sock.setblocking(True)
-                conn.sock.settimeout(1)
-                conn.sock.sendall(_refusal(status, message, api=framing.is_api))
-            except OSError:
-                pass
+            # A few hundred bytes: they fit the socket's buffer, or the client is not
+            # reading and loses them (the main thread never waits on a client).
+            with contextlib.suppress(OSError):
+                conn.sock.setblocking(False)
+                conn.sock.send(_refusal(status, message, api=framing.is_api))
             self.nr_conns -= 1
             conn.close()
             return True
