@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from inkstone import create_app
+from inkstone.extensions import db
 from tests.conftest import app_config
 
 
@@ -29,6 +30,8 @@ def logged(tmp_path, database_url, monkeypatch):
 
     yield app, buffer
     logging.getLogger().handlers.clear()
+    with app.app_context():  # /healthz asks the database: give its connection back
+        db.engine.dispose()
 
 
 def _lines(buffer: io.StringIO) -> list[dict]:

@@ -122,7 +122,7 @@ def _hold_in_child(path: str, holding, release) -> None:  # type: ignore[no-unty
 
 def test_another_process_waits_for_the_gate_too(database) -> None:
     path, gate = database
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     holding, release = context.Event(), context.Event()
     child = context.Process(target=_hold_in_child, args=(str(path), holding, release))
     child.start()
@@ -170,11 +170,12 @@ def _many_writers_in_child(path: str, failures) -> None:  # type: ignore[no-unty
 
 def test_threads_of_a_new_process_share_one_open_gate(tmp_path: Path) -> None:
     # A gate first used by several threads at once (a worker process's threads) must open
-    # its lock file once, before any of them uses it.
+    # its lock file once, before any of them uses it. (Processes are spawned, not forked:
+    # a fork of this multi-threaded test process could inherit a lock held mid-way.)
     path = tmp_path / "fresh.db"
     with sqlite3.connect(path) as setup:
         setup.execute("CREATE TABLE t (n INTEGER)")
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     failures = context.Queue()
     child = context.Process(target=_many_writers_in_child, args=(str(path), failures))
     child.start()
