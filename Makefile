@@ -44,10 +44,11 @@ run: seed  ## Migrate, seed on first run, serve web + worker at http://127.0.0.1
 test: install  ## Run the test suite
 	$(BIN)/pytest
 
-lint: install  ## ruff (lint + format check) and mypy
+lint: install  ## ruff (lint + format check), mypy and the import contracts
 	$(BIN)/ruff check src tests bench migrations
 	$(BIN)/ruff format --check src tests bench migrations
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fmt: install  ## Format and auto-fix
 	$(BIN)/ruff format src tests bench migrations

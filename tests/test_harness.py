@@ -7,6 +7,7 @@ import socket
 import pytest
 from sqlalchemy import select
 
+from inkstone.articles.models import PUBLISHED_ARTICLES
 from inkstone.auth.models import User
 from inkstone.core import counters
 from tests.conftest import NetworkAccessBlocked, count_rows, require_service
@@ -24,14 +25,14 @@ def test_committed_writes_are_visible_within_the_test(app, client, make_user, au
     )
     assert created.status_code == 201
     with app.app_context():
-        assert counters.read(counters.PUBLISHED_ARTICLES) == 1
+        assert counters.read(PUBLISHED_ARTICLES) == 1
 
 
 def test_nothing_leaks_from_the_previous_test(app, db):
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "isolated")) is None
         assert count_rows(User) == 0
-        assert counters.read(counters.PUBLISHED_ARTICLES) == 0
+        assert counters.read(PUBLISHED_ARTICLES) == 0
         # the rows seeded by the migration survive every rollback
         from inkstone.auth.models import Role
 

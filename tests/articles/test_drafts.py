@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from inkstone.articles.models import Article, Tag, article_tags
+from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Tag, article_tags
 from inkstone.auth.models import User
 from inkstone.core import counters
 from inkstone.extensions import db
@@ -71,7 +71,7 @@ def test_drafts_appear_in_no_list_feed_or_tag_count(client, writer, reader, auth
         assert listing == {"articles": [], "articlesCount": 0}
     assert "secret-tag" not in client.get("/api/v1/tags").json["tags"]
     with app.app_context():
-        assert counters.read(counters.PUBLISHED_ARTICLES) == 0
+        assert counters.read(PUBLISHED_ARTICLES) == 0
         assert db.session.get(User, writer.id).articles_count == 0
 
 
@@ -90,7 +90,7 @@ def test_publishing_a_draft_counts_it_and_dates_it_now(client, writer, auth_head
     assert client.get("/api/v1/tags").json["tags"] == ["launch"]
     with app.app_context():
         assert _tag_count("launch") == 1
-        assert counters.read(counters.PUBLISHED_ARTICLES) == 1
+        assert counters.read(PUBLISHED_ARTICLES) == 1
         assert db.session.get(User, writer.id).articles_count == 1
 
 
@@ -105,7 +105,7 @@ def test_unpublishing_takes_it_out_of_every_count(client, writer, auth_headers, 
     assert client.get("/api/v1/tags").json["tags"] == []
     with app.app_context():
         assert _tag_count("early") == 0
-        assert counters.read(counters.PUBLISHED_ARTICLES) == 0
+        assert counters.read(PUBLISHED_ARTICLES) == 0
 
 
 def test_retagging_and_deleting_a_draft_leave_the_counts_alone(client, writer, auth_headers, app):
@@ -120,7 +120,7 @@ def test_retagging_and_deleting_a_draft_leave_the_counts_alone(client, writer, a
     assert client.delete(url, headers=headers).status_code == 204
     with app.app_context():
         assert _tag_count("shared") == 1
-        assert counters.read(counters.PUBLISHED_ARTICLES) == 1
+        assert counters.read(PUBLISHED_ARTICLES) == 1
         assert db.session.get(User, writer.id).articles_count == 1
 
 

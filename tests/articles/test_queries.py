@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from inkstone.articles import queries, services
-from inkstone.articles.models import Article, Tag
+from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Tag
 from inkstone.auth.models import User
 from inkstone.core import counters
 from inkstone.core.db import utcnow
@@ -77,7 +77,7 @@ def test_pages_are_newest_first_with_ties_broken_by_id(library):
 
 
 def test_the_plan_follows_the_filters_density(library):
-    assert counters.read(counters.PUBLISHED_ARTICLES) == 30
+    assert counters.read(PUBLISHED_ARTICLES) == 30
     wide, deep = PageRequest(limit=5), PageRequest(limit=5, offset=25)
     assert queries.should_walk(matching=30, page=wide)  # 30^2 > 5 * 30
     assert not queries.should_walk(matching=5, page=wide)  # 5^2 < 5 * 30

@@ -7,7 +7,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from inkstone.articles import comments, queries, services
-from inkstone.articles.models import Article, Comment, Favorite, Tag, article_tags
+from inkstone.articles.models import (
+    PUBLISHED_ARTICLES,
+    Article,
+    Comment,
+    Favorite,
+    Tag,
+    article_tags,
+)
 from inkstone.articles.slugs import base_slug, unique_slug
 from inkstone.articles.tags import normalize_tags, tag_key
 from inkstone.auth.models import RoleName, User
@@ -157,7 +164,7 @@ def test_update_refuses_fields_that_are_not_editable(make_user):
 def _counts(article_author: User, fan: User) -> tuple[int, int, int]:
     db.session.expire_all()
     return (
-        counters.read(counters.PUBLISHED_ARTICLES),
+        counters.read(PUBLISHED_ARTICLES),
         db.session.get(User, article_author.id).articles_count,
         db.session.get(User, fan.id).favorites_count,
     )

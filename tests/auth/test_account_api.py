@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from inkstone.articles.models import Article
+from inkstone.articles.models import PUBLISHED_ARTICLES, Article
 from inkstone.auth.audit import Event, list_events
 from inkstone.auth.models import User, UserSession, UserStatus
 from inkstone.core import counters
@@ -207,13 +207,13 @@ def test_deleting_with_remove_content_deletes_the_articles(
     user = make_user()
     article = make_article(user)
     with app.app_context():
-        published = counters.read(counters.PUBLISHED_ARTICLES)
+        published = counters.read(PUBLISHED_ARTICLES)
     response = _delete_user(client, auth_headers(user), removeContent=True)
     assert response.status_code == 204
     assert client.get(f"/api/v1/articles/{article.slug}").status_code == 404
     with app.app_context():
         assert db.session.get(Article, article.id) is None
-        assert counters.read(counters.PUBLISHED_ARTICLES) == published - 1
+        assert counters.read(PUBLISHED_ARTICLES) == published - 1
     listed = client.get("/api/v1/articles").json
     assert listed["articlesCount"] == published - 1
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from inkstone.articles.models import Article
+from inkstone.articles.models import PUBLISHED_ARTICLES, Article
 from inkstone.auth import deletion
 from inkstone.auth import services as accounts
 from inkstone.auth.audit import Event, list_events
@@ -406,14 +406,14 @@ def test_deleting_with_content_removes_the_articles(app, client, browser, make_u
     user = make_user(email=EMAIL)
     article = make_article(user)
     with app.app_context():
-        published = counters.read(counters.PUBLISHED_ARTICLES)
+        published = counters.read(PUBLISHED_ARTICLES)
     first = browser(FIREFOX_WINDOWS)
     _login(first)
     assert redirect_target(_delete(first, content="remove")) == "/"
     assert client.get(f"/article/{article.slug}").status_code == 404
     with app.app_context():
         assert db.session.get(Article, article.id) is None
-        assert counters.read(counters.PUBLISHED_ARTICLES) == published - 1
+        assert counters.read(PUBLISHED_ARTICLES) == published - 1
 
 
 def test_deletion_signs_out_every_browser(app, browser, make_user):

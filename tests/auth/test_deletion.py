@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from inkstone.articles import comments, queries
 from inkstone.articles import services as articles
-from inkstone.articles.models import Article, Comment, Favorite, Tag
+from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Comment, Favorite, Tag
 from inkstone.auth import services as accounts
 from inkstone.auth.audit import Event, list_events
 from inkstone.auth.deletion import check_password, delete_account, is_deleted_username
@@ -168,14 +168,14 @@ def test_kept_content_stays_readable_under_a_deleted_author(make_user, make_arti
     article = make_article(user, tag_list=["dragons"])
     comments.add_comment(article=article, author=user, body="First!")
     db.session.commit()
-    published = counters.read(counters.PUBLISHED_ARTICLES)
+    published = counters.read(PUBLISHED_ARTICLES)
     _delete(user)
     view = queries.article_view(slug=article.slug, viewer=reader)
     assert view.author.is_deleted
     assert view.author.username == f"deleted-{user.id}"
     [comment] = comments.list_comments(slug=article.slug, viewer=reader)
     assert comment.author.is_deleted
-    assert counters.read(counters.PUBLISHED_ARTICLES) == published
+    assert counters.read(PUBLISHED_ARTICLES) == published
     assert _tag_count("dragons") == 1
 
 
@@ -192,14 +192,14 @@ def test_removing_content_deletes_articles_and_comments_and_keeps_counts_right(
     comments.add_comment(article=theirs, author=writer, body="Thanks")
     comments.add_comment(article=mine, author=writer, body="Hot!")
     db.session.commit()
-    published = counters.read(counters.PUBLISHED_ARTICLES)
+    published = counters.read(PUBLISHED_ARTICLES)
 
     _delete(user, remove_content=True)
 
     assert count_rows(Article, Article.author_id == user.id) == 0
     assert count_rows(Comment, Comment.author_id == user.id) == 0
     assert count_rows(Comment) == 1  # the writer's comment under their own article stays
-    assert counters.read(counters.PUBLISHED_ARTICLES) == published - 1
+    assert counters.read(PUBLISHED_ARTICLES) == published - 1
     assert (_tag_count("dragons"), _tag_count("fire")) == (1, 0)
     assert db.session.get(User, fan.id).favorites_count == 1
     assert db.session.get(User, user.id).articles_count == 0

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from inkstone import create_app
+from inkstone.auth.access import require_scope
 from inkstone.auth.models import RoleName, User
-from inkstone.auth.permissions import (
-    ROLE_SCOPES,
-    WRITE_SCOPES,
-    Scope,
-    require_scope,
-    user_scopes,
-)
+from inkstone.auth.permissions import ROLE_SCOPES, WRITE_SCOPES, Scope, user_scopes
 from inkstone.auth.tokens import issue_token, token_required
 from inkstone.extensions import db
 from tests.conftest import app_config, page_text, redirect_target

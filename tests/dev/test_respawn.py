@@ -73,10 +73,14 @@ def test_the_procfile_worker_comes_back_after_being_killed(tmp_path: Path) -> No
     try:
         _wait(lambda: log.read_text(errors="replace").count(" ready.") == 1, 60)
         [celery] = child_pids(wrapper.pid)
+        _wait(lambda: child_pids(celery) != [], 30)  # its embedded beat, -B in the Procfile
+        [beat] = child_pids(celery)
         os.kill(celery, signal.SIGKILL)  # as the out-of-memory killer would
         _wait(lambda: log.read_text(errors="replace").count(" ready.") == 2, 60)
         assert wrapper.poll() is None
         assert child_pids(wrapper.pid) != [celery]
+        # The dead worker's beat went with it: one beat runs, not two.
+        _wait(lambda: not Path(f"/proc/{beat}").exists() or _zombie(beat), 15)
     finally:
         wrapper.send_signal(signal.SIGTERM)
         try:

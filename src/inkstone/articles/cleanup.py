@@ -9,12 +9,12 @@ from sqlalchemy import select
 from inkstone.articles.comments import delete_comment
 from inkstone.articles.models import Article, Comment, Favorite
 from inkstone.articles.services import delete_article, unfavorite
-from inkstone.auth.deletion import account_deleting
 from inkstone.auth.models import User
+from inkstone.core import events
 from inkstone.extensions import db
 
 
-def remove_account_content(user: User, *, remove_content: bool, **_: Any) -> None:
+def remove_account_content(*, user: User, remove_content: bool, **_: Any) -> None:
     """Drop ``user``'s favorites and, with ``remove_content``, their comments and articles.
 
     Through the services, so the tag, favorite and site counters stay right.
@@ -45,4 +45,4 @@ def _remove_articles(user: User) -> None:
 
 def connect_cleanup() -> None:
     """Have account deletion call ``remove_account_content``."""
-    account_deleting.connect(remove_account_content)
+    events.user_deleting.connect(remove_account_content, when=events.IN_TRANSACTION)

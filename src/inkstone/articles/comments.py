@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from inkstone.articles.models import Article, Comment
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
-from inkstone.core import reads
+from inkstone.core import events, reads
 from inkstone.core.errors import Invalid, NotFound
 from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
@@ -79,6 +79,7 @@ def add_comment(*, article: Article, author: User, body: str) -> CommentView:
     comment = Comment(article_id=article.id, author=author, body=body.strip())
     db.session.add(comment)
     db.session.flush()
+    events.comment_added.send(comment=comment, article=article, actor=author)
     # nobody follows themselves: the author sees their own comment unfollowed
     return CommentView(
         id=comment.id,
@@ -99,6 +100,10 @@ def delete_comment(*, article: Article, comment_id: int, actor: User) -> bool:
         raise NotFound("comment not found", field="id")
     ensure_can_edit(comment, actor, moderate=Scope.COMMENTS_MODERATE, what="comment")
     own = comment.author_id == actor.id
+    author_id = comment.author_id
     db.session.delete(comment)
     db.session.flush()
+    events.comment_deleted.send(
+        comment_id=comment_id, article=article, author_id=author_id, actor=actor
+    )
     return own

@@ -28,6 +28,8 @@ BODY_MAX = 100_000
 TAG_MAX = 40
 TAGS_PER_ARTICLE = 10
 COMMENT_MAX = 10_000
+# The running total of published articles (``core.counters``), kept by the services.
+PUBLISHED_ARTICLES = "articles.published"
 
 article_tags = Table(
     "article_tags",

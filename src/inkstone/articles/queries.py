@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from inkstone.articles import markdown
-from inkstone.articles.models import Article, Favorite, Tag, article_tags
+from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Favorite, Tag, article_tags
 from inkstone.articles.tags import tag_key
 from inkstone.auth.models import User
 from inkstone.auth.usernames import canonical
@@ -295,7 +295,7 @@ def should_walk(*, matching: int, page: PageRequest) -> bool:
     """
     if matching <= 0:
         return False
-    published = counters.read(counters.PUBLISHED_ARTICLES)
+    published = counters.read(PUBLISHED_ARTICLES)
     return matching * matching > (page.offset + page.limit) * published
 
 
@@ -357,7 +357,7 @@ def list_articles(
     shape = {"tag": "tag_id" in params, "author": "author_id" in params, "fan": "fan_id" in params}
     if not totals:
         rows = _rows(params, page)
-        total = counters.read(counters.PUBLISHED_ARTICLES)
+        total = counters.read(PUBLISHED_ARTICLES)
     elif len(totals) == 1:
         total = totals[0]
         walk = not shape["author"] and should_walk(matching=total, page=page)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from inkstone.articles import markdown
-from inkstone.articles.models import Article, Favorite, Tag, article_tags
+from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Favorite, Tag, article_tags
 from inkstone.articles.slugs import unique_slug
 from inkstone.articles.tags import encode_names, get_or_create_tags, normalize_tags
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
-from inkstone.core import counters
+from inkstone.core import counters, events
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Invalid, NotFound
 from inkstone.core.writes import insert_ignoring_conflicts
@@ -71,7 +71,7 @@ def _count_published(article: Article, delta: int) -> None:
     """Move every counter that counts published articles (tags, author, site)."""
     _bump_tags(list(article.tags), delta)
     _bump_author(article.author_id, delta)
-    counters.bump(counters.PUBLISHED_ARTICLES, delta)
+    counters.bump(PUBLISHED_ARTICLES, delta)
 
 
 def _mirror_published(article: Article) -> None:
@@ -116,6 +116,7 @@ def create_article(
     db.session.flush()
     if published:
         _count_published(article, +1)
+        events.article_published.send(article=article, actor=author)
     elif tags:
         _mirror_published(article)
     return article
@@ -134,17 +135,26 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    changed: set[str] = set()
     if changes.get("title") is not None and changes["title"].strip() != article.title:
         article.title = changes["title"].strip()
         article.slug = unique_slug(article.title, current=article.slug)
+        changed.add("title")
     if changes.get("description") is not None:
-        article.description = changes["description"].strip()
+        description = changes["description"].strip()
+        if description != article.description:
+            article.description = description
+            changed.add("description")
     if changes.get("body") is not None and changes["body"] != article.body:
         article.body = changes["body"]
         _render_body(article)
+        changed.add("body")
     retagged = changes.get("tag_list") is not None
     if retagged:
+        before = article.tag_names
         _replace_tags(article, normalize_tags(changes["tag_list"]))
+        if article.tag_names != before:
+            changed.add("tag_list")
     now = utcnow()
     publish = changes.get("published")
     moved = publish is not None and bool(publish) != article.published
@@ -157,7 +167,17 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
     db.session.flush()
     if moved or (retagged and not article.published):
         _mirror_published(article)
+    _announce_update(article, actor, moved=moved, changed=changed)
     return article
+
+
+def _announce_update(article: Article, actor: User, *, moved: bool, changed: set[str]) -> None:
+    if moved and article.published:
+        events.article_published.send(article=article, actor=actor)
+    elif moved:
+        events.article_unpublished.send(article=article, actor=actor)
+    if changed:
+        events.article_updated.send(article=article, actor=actor, changed=frozenset(changed))
 
 
 def _replace_tags(article: Article, names: list[str]) -> None:
@@ -180,10 +200,19 @@ def delete_article(*, article: Article, actor: User) -> None:
         .where(User.id.in_(favoriters))
         .values(favorites_count=User.favorites_count - 1, updated_at=User.updated_at)
     )
-    if article.published:
+    was_published = article.published
+    if was_published:
         _count_published(article, -1)
+    article_id, slug, author_id = article.id, article.slug, article.author_id
     db.session.delete(article)
     db.session.flush()
+    events.article_deleted.send(
+        article_id=article_id,
+        slug=slug,
+        author_id=author_id,
+        was_published=was_published,
+        actor=actor,
+    )
 
 
 DRAFT_NOT_FAVORITED = "a draft can't be favorited or unfavorited"
@@ -196,6 +225,7 @@ def favorite(*, article: Article, user: User) -> bool:
     added = insert_ignoring_conflicts(Favorite, {"user_id": user.id, "article_id": article.id}) == 1
     if added:
         _bump_favorites(article, user, +1)
+        events.article_favorited.send(article=article, user=user)
     return added
 
 
@@ -210,23 +240,27 @@ def unfavorite(*, article: Article, user: User) -> bool:
     removed: bool = db.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
     if removed:
         _bump_favorites(article, user, -1)
+        events.article_unfavorited.send(article=article, user=user)
     return removed
 
 
 def _bump_favorites(article: Article, user: User, delta: int) -> None:
+    # Core statements on the tables: an ORM-enabled UPDATE costs as much again in Python.
+    articles, users = cast(Table, Article.__table__), cast(Table, User.__table__)
     count = db.session.execute(
-        update(Article)
-        .where(Article.id == article.id)
+        articles.update()
+        .where(articles.c.id == article.id)
         # counters are not edits: keep updated_at
-        .values(favorites_count=Article.favorites_count + delta, updated_at=Article.updated_at)
-        .returning(Article.favorites_count)
-        .execution_options(synchronize_session=False)
+        .values(
+            favorites_count=articles.c.favorites_count + delta,
+            updated_at=articles.c.updated_at,
+        )
+        .returning(articles.c.favorites_count)
     ).scalar_one()
     db.session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(favorites_count=User.favorites_count + delta, updated_at=User.updated_at)
-        .execution_options(synchronize_session=False)
+        users.update()
+        .where(users.c.id == user.id)
+        .values(favorites_count=users.c.favorites_count + delta, updated_at=users.c.updated_at)
     )
     # The count as this UPDATE left it (others may favorite at the same moment).
     set_committed_value(article, "favorites_count", count)

@@ -1,1 +1,48 @@
 """Accounts, roles, permission scopes and API tokens."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Bind tokens, web sign-in and rate limits; register the account pages, APIs and CLI."""
+    from flask_babel import lazy_gettext as _l
+
+    from inkstone.auth import (
+        account_api,
+        account_views,
+        api,
+        recovery_api,
+        recovery_views,
+        users_api,
+        views,
+    )
+    from inkstone.auth.cli import roles_cli, users_cli
+    from inkstone.auth.permissions import has_scope_named
+    from inkstone.auth.signin import init_login
+    from inkstone.core.features import Audience, Feature, NavItem, register, registry
+    from inkstone.extensions import jwt, limiter
+
+    jwt.init_app(app)
+    init_login(app)
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
+    registry(app).scope_check = has_scope_named
+    signed_in, visitors = Audience.SIGNED_IN, Audience.VISITORS
+    register(
+        app,
+        Feature(
+            name="auth",
+            site=(views.bp, account_views.bp, recovery_views.bp),
+            api=(api.bp, account_api.bp, recovery_api.bp, users_api.bp),
+            cli=(users_cli, roles_cli),
+            nav=(
+                NavItem("auth.settings", _l("Settings"), 50, "bi-gear", signed_in),
+                NavItem("auth.logout", _l("Sign out"), 70, audience=signed_in, kind="post"),
+                NavItem("auth.login", _l("Sign in"), 80, audience=visitors),
+                NavItem("auth.register", _l("Sign up"), 90, audience=visitors),
+            ),
+            slots={"banner": ["auth/_confirmation_banner.html"]},
+        ),
+    )

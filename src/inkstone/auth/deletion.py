@@ -5,9 +5,9 @@ The row stays (articles and comments that are kept still point at it), renamed
 an author as "deleted user" without a profile link (``is_deleted_username``).
 
 What the account has in the features stacked above accounts (follows, favorites, articles,
-comments) is theirs to remove: they connect to ``account_deleting`` (see ``app.register_signals``)
-and go through their own services, so tag, favorite and site counters stay right. This module
-never imports them.
+comments) is theirs to remove: they subscribe to ``core.events.user_deleting`` in the
+transaction (each feature's ``init_app``) and go through their own services, so tag, favorite
+and site counters stay right. This module never imports them.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from __future__ import annotations
 import re
 import secrets
 
-from blinker import Namespace
-
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User, UserStatus
 from inkstone.auth.passwords import verify_password
 from inkstone.auth.permissions import forget_scopes
 from inkstone.auth.sessions import end_all_sessions
+from inkstone.core import events
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Invalid, NotFound
 from inkstone.extensions import db
@@ -29,10 +28,6 @@ from inkstone.extensions import db
 DELETED_PREFIX = "deleted-"
 DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
 _DELETED_USERNAME = re.compile(rf"{DELETED_PREFIX}[0-9]+", re.IGNORECASE)
-
-_signals = Namespace()
-account_deleting = _signals.signal("account-deleting")
-"""Sent with the ``User`` (and ``remove_content=``) before an account is scrubbed."""
 
 
 def deleted_username(user_id: int) -> str:
@@ -58,7 +53,7 @@ def delete_account(*, user: User, remove_content: bool, actor: User | None = Non
     """
     if user.is_deleted:
         raise NotFound("account not found", field="user")
-    account_deleting.send(user, remove_content=remove_content)
+    events.user_deleting.send(user=user, remove_content=remove_content)
     end_all_sessions(user=user)
     _scrub(user)
     record_event(Event.ACCOUNT_DELETED, user=user, actor=actor, removed_content=remove_content)

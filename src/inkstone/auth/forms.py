@@ -41,7 +41,7 @@ from inkstone.auth.password_policy import (
     password_problem,
 )
 from inkstone.auth.schemas import USERNAME_PATTERN
-from inkstone.web.locale import LANGUAGES, timezone_names, valid_timezone
+from inkstone.i18n.locale import LANGUAGES, timezone_names, valid_timezone
 
 EMAIL_MIN = 3
 

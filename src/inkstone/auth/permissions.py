@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from enum import StrEnum
-from functools import wraps
 from typing import Any, Protocol, TypeVar
 
-from flask import current_app, has_app_context, request
+from flask import current_app, has_app_context
 
 from inkstone.auth.models import RoleName, User, UserStatus
-from inkstone.core.errors import PermissionDenied, Unauthorized
+from inkstone.core.errors import PermissionDenied
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,6 +86,14 @@ def has_scope(user: User | None, scope: Scope) -> bool:
     return scope in user_scopes(user)
 
 
+def has_scope_named(user: User | None, scope: str) -> bool:
+    """Tell whether ``user`` holds the scope spelled ``scope`` (``False`` for an unknown one)."""
+    try:
+        return has_scope(user, Scope(scope))
+    except ValueError:
+        return False
+
+
 class Authored(Protocol):
     """Anything with an author: an article, a comment."""
 
@@ -116,43 +123,3 @@ def ensure_scope(user: User, scope: Scope) -> None:
 
 
 UNCONFIRMED = "confirm your email address first"
-
-
-def require_scope(*scopes: Scope) -> Callable[[F], F]:
-    """Let only holders of every one of ``scopes`` use a view: a page or an API route.
-
-    API routes (``/api/…``) read the token (401 without one, 403 without the scope); pages
-    read the web session (the sign-in page for a visitor, a 403 page without the scope). The
-    scopes are those computed once for the request's user.
-    """
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user = _requesting_user()
-            if user is None:
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-            for scope in scopes:
-                ensure_scope(user, scope)
-            return view(*args, **kwargs)
-
-        spec = getattr(view, "_spec", None)
-        if spec is not None:  # an API view: it takes a token
-            wrapper._spec = {**spec, "security": "Token"}  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def _requesting_user() -> User | None:
-    """Return the signed-in user of this request: the token's for the API, else the session's."""
-    if request.path.startswith("/api/"):
-        from inkstone.auth.tokens import load_current_user
-
-        api_user = load_current_user()
-        if api_user is None:
-            raise Unauthorized("authentication required", field="token")
-        return api_user
-    from inkstone.auth.signin import web_user
-
-    return web_user()

@@ -17,6 +17,7 @@ from inkstone.auth.passwords import hash_password
 from inkstone.auth.permissions import forget_scopes
 from inkstone.auth.services import flush_unique, normalize_email
 from inkstone.auth.sessions import end_all_sessions
+from inkstone.core import events
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, Invalid
 from inkstone.extensions import db
@@ -37,10 +38,13 @@ def resend_confirmation(*, user: User) -> None:
 def _mark_confirmed(user: User, *, via: str) -> None:
     """Record that ``user`` controls their address; an unverified account becomes active."""
     user.email_confirmed_at = utcnow()
+    changed = {"email_confirmed"}
     if user.status == UserStatus.UNVERIFIED:
         user.status = UserStatus.ACTIVE.value
         forget_scopes(user)
+        changed.add("status")
     record_event(Event.EMAIL_CONFIRMED, user=user, email=user.email, via=via)
+    events.user_changed.send(user=user, changed=frozenset(changed), actor=user)
 
 
 def confirm_email(*, token: str) -> User:
@@ -79,6 +83,7 @@ def reset_password(*, token: str, password: str) -> User:
     user.password_hash = hash_password(password)
     end_all_sessions(user=user)
     record_event(Event.PASSWORD_RESET, user=user)
+    events.user_changed.send(user=user, changed=frozenset({"password"}), actor=user)
     if not is_confirmed(user):
         _mark_confirmed(user, via="password-reset")
     db.session.flush()
@@ -100,6 +105,7 @@ def confirm_email_change(*, token: str) -> User:
     user.email = new_email
     user.pending_email = None
     record_event(Event.EMAIL_CHANGED, user=user, before=old_email, after=new_email)
+    events.user_changed.send(user=user, changed=frozenset({"email"}), actor=user)
     _mark_confirmed(user, via="email-change")
     flush_unique()
     return user

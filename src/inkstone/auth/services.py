@@ -24,10 +24,11 @@ from inkstone.auth.passwords import hash_password, needs_rehash, verify_password
 from inkstone.auth.permissions import forget_scopes
 from inkstone.auth.sessions import end_all_sessions
 from inkstone.auth.usernames import canonical, script_problem, skeleton, tidy
+from inkstone.core import events
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from inkstone.extensions import db
-from inkstone.web.locale import LANGUAGES, valid_timezone
+from inkstone.i18n.locale import LANGUAGES, valid_timezone
 
 LOGIN_FAILED = "is invalid"
 
@@ -117,6 +118,7 @@ def register_user(
     db.session.add(user)
     flush_unique()
     record_event(Event.REGISTERED, user=user)
+    events.user_registered.send(user=user)
     if not confirmed:
         mails.send_confirmation(user=user)
     return user
@@ -151,6 +153,9 @@ UPDATABLE_FIELDS = frozenset(
 )
 
 
+_PROFILE_FIELDS = ("username", "bio", "image", "locale", "timezone", "pending_email")
+
+
 def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
     """Apply profile ``changes`` (only the fields a user may set on themselves).
 
@@ -173,9 +178,12 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
         email=new_email,
         exclude=user.id,
     )
+    before = {name: getattr(user, name) for name in _PROFILE_FIELDS}
+    changed = set()
     if username:
         user.username = username
     if changes.get("password"):
+        changed.add("password")
         ensure_good_password(
             changes["password"], username=username or user.username, email=new_email or user.email
         )
@@ -193,6 +201,9 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
     flush_unique()
     if new_email:
         _request_email_change(user=user, new_email=new_email)
+    changed |= {name for name, value in before.items() if getattr(user, name) != value}
+    if changed:
+        events.user_changed.send(user=user, changed=frozenset(changed), actor=user)
     return user
 
 
@@ -251,9 +262,10 @@ def set_roles(*, user: User, roles: list[RoleName], actor: User | None = None) -
     before = sorted(user.role_names)
     user.roles = rows
     forget_scopes(user)
+    db.session.flush()
     if before != names:
         record_event(Event.ROLES_CHANGED, user=user, actor=actor, before=before, after=names)
-    db.session.flush()
+        events.user_changed.send(user=user, changed=frozenset({"roles"}), actor=actor)
     return user
 
 
@@ -266,7 +278,8 @@ def set_status(*, user: User, status: UserStatus, actor: User | None = None) -> 
     forget_scopes(user)
     if status == UserStatus.SUSPENDED and before != status:
         end_all_sessions(user=user)
+    db.session.flush()
     if before != status:
         record_event(Event.STATUS_CHANGED, user=user, actor=actor, before=before, after=status)
-    db.session.flush()
+        events.user_changed.send(user=user, changed=frozenset({"status"}), actor=actor)
     return user

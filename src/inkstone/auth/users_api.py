@@ -7,6 +7,7 @@ from typing import Any
 from apiflask import APIBlueprint
 
 from inkstone.auth import user_admin
+from inkstone.auth.access import require_scope
 from inkstone.auth.admin_schemas import (
     AdminUserListOut,
     AdminUserOut,
@@ -19,7 +20,7 @@ from inkstone.auth.admin_schemas import (
     admin_user,
 )
 from inkstone.auth.models import RoleName, UserStatus
-from inkstone.auth.permissions import Scope, require_scope
+from inkstone.auth.permissions import Scope
 from inkstone.auth.tokens import signed_in_user, token_required
 from inkstone.core.errors import NotFound
 from inkstone.core.pagination import PageRequest

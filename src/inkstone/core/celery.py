@@ -8,7 +8,6 @@ from typing import Any
 
 import structlog
 from celery import Celery, Task, shared_task
-from celery.schedules import crontab
 from celery.signals import worker_ready
 from flask import Flask
 from sqlalchemy import event, inspect
@@ -22,7 +21,6 @@ log = structlog.get_logger(__name__)
 
 _QUEUE = "inkstone_task_queue"
 VISIBILITY_TIMEOUT = 600  # seconds (Redis's default is an hour)
-RECOVER_EVERY = 60.0  # seconds between looks for jobs a dead worker left running
 
 # How often a task is tried again, with backoff, while the database is briefly unavailable.
 DATABASE_RETRIES = 3
@@ -67,30 +65,16 @@ def init_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         enable_utc=True,
-        include=[
-            "inkstone.core.celery",
-            "inkstone.core.tasks",
-            "inkstone.jobs.heartbeat",
-            "inkstone.jobs.exports",
-            "inkstone.jobs.imports",
-            "inkstone.jobs.retention",
-            "inkstone.media.tasks",
-        ],
+        # Core's own task modules; each feature adds its own as it registers (core.features).
+        include=["inkstone.core.celery", "inkstone.core.tasks"],
         worker_hijack_root_logger=False,  # keep the app's structlog handler
         # Periodic tasks: `celery worker -B` (Procfile, embedded mode) runs the beat; with
         # several workers (scaled mode) exactly one process must run it (`celery beat`).
+        # Features add their own entries as they register.
         beat_schedule={
-            "purge-job-results": {
-                "task": "inkstone.jobs.purge_results",
-                "schedule": crontab(hour=3, minute=17),  # daily
-            },
             "sweep-outbox": {
                 "task": outbox.SWEEP_TASK,
                 "schedule": outbox.SWEEP_EVERY.total_seconds(),
-            },
-            "recover-jobs": {
-                "task": "inkstone.jobs.recover",
-                "schedule": RECOVER_EVERY,
             },
         },
         # Redis (and SQS) hand a task that a worker took but never acknowledged (it died) to
@@ -141,6 +125,8 @@ def task_named(name: str) -> Any:
 
 @event.listens_for(Session, "after_commit")
 def _send_queued_tasks(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the tasks wait for the real commit
     queued = session.info.pop(_QUEUE, None)
     if not queued:
         return

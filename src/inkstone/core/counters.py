@@ -9,8 +9,6 @@ from inkstone.core import reads
 from inkstone.core.db import Base
 from inkstone.extensions import db
 
-PUBLISHED_ARTICLES = "articles.published"
-
 
 class Counter(Base):
     """One named running total."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import kombu.exceptions
@@ -12,9 +12,10 @@ import redis.exceptions
 import sqlalchemy.exc
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import Response, request
+from flask import Flask, Response, current_app, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from inkstone.core.json import error_body
 
@@ -213,9 +214,22 @@ def _raised_decoding_json(error: BaseException) -> bool:
     )
 
 
+HtmlErrorRenderer = Callable[..., Response]
+_RENDERER = "inkstone.html_error"
+
+
+def set_html_error_renderer(app: Flask, renderer: HtmlErrorRenderer) -> None:
+    """Let the site shell render error pages: ``renderer(code, error=, headers=)``."""
+    app.extensions[_RENDERER] = renderer
+
+
 def _html_error(
     code: int, error: BaseException, headers: Iterable[tuple[str, str]] = ()
 ) -> Response:
-    from inkstone.web.errors import error_page  # the site's pages sit above core
-
-    return error_page(code, error=error, headers=headers)
+    renderer = current_app.extensions.get(_RENDERER)
+    if renderer is None:  # no site registered (an API-only app): a plain text page
+        response = Response(f"{code} {HTTP_STATUS_CODES.get(code, 'Error')}\n", code)
+        response.mimetype = "text/plain"
+        response.headers.extend(headers)
+        return response
+    return renderer(code, error=error, headers=headers)  # type: ignore[no-any-return]

@@ -23,8 +23,9 @@ def insert_ignoring_conflicts(
     """
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = getattr(model, "__table__", model)  # a Core INSERT: no ORM bulk machinery
     statement = (
-        insert(model)
+        insert(table)
         .values(rows)
         .on_conflict_do_nothing(index_elements=index_elements)
         # psycopg reports -1 for an INSERT's rowcount unless SQLAlchemy is asked to keep it

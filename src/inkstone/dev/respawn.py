@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import shutil
 import signal
 import subprocess
@@ -33,6 +34,26 @@ def _die_with_parent() -> None:
     # Not on Linux (no prctl): a respawn killed outright leaves its child running.
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+GROUP_GRACE = 10.0  # seconds the leftovers of a dead child get to stop before SIGKILL
+
+
+def _end_group(pgid: int) -> None:
+    """Stop what is left of the process group ``pgid`` (its leader has exited)."""
+    deadline = time.monotonic() + GROUP_GRACE
+    signum: int = signal.SIGTERM
+    while True:
+        try:
+            os.killpg(pgid, signum)  # then 0: only asks whether anyone is left
+        except (ProcessLookupError, PermissionError):
+            return  # nobody left
+        signum = 0
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+            return
+        time.sleep(0.1)
 
 
 def _resolve(command: list[str]) -> list[str]:
@@ -60,8 +81,11 @@ def run(command: list[str]) -> int:
     wait = FIRST_WAIT
     while True:
         started = time.monotonic()
-        child = subprocess.Popen(command, preexec_fn=_die_with_parent)
+        # A process group of its own: what it started (Celery's embedded beat) is ended with
+        # it, instead of running on, orphaned, beside the next one.
+        child = subprocess.Popen(command, preexec_fn=_die_with_parent, start_new_session=True)
         status = child.wait()
+        _end_group(child.pid)
         if stopping.is_set():
             return status
         wait = FIRST_WAIT if time.monotonic() - started >= STEADY_SECONDS else wait

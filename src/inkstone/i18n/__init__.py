@@ -1,1 +1,13 @@
 """Message catalogs (en, zh_CN) for Flask-Babel."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register ``flask translate``."""
+    from inkstone.core.features import Feature, register
+    from inkstone.i18n.cli import translate_cli
+
+    register(app, Feature(name="i18n", cli=(translate_cli,)))

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from inkstone.auth.deletion import account_deleting
 from inkstone.auth.models import User
+from inkstone.core import events
 from inkstone.core.celery import enqueue_after_commit
 from inkstone.extensions import db
 from inkstone.jobs import services
@@ -21,7 +21,7 @@ from inkstone.jobs.models import Job
 from inkstone.jobs.retention import remove_results
 
 
-def remove_account_jobs(user: User, **_: Any) -> None:
+def remove_account_jobs(*, user: User, **_: Any) -> None:
     """Cancel and delete ``user``'s jobs; remove their files once the deletion commits."""
     jobs = list(db.session.scalars(select(Job).where(Job.owner_id == user.id).order_by(Job.id)))
     for job in jobs:
@@ -35,4 +35,4 @@ def remove_account_jobs(user: User, **_: Any) -> None:
 
 def connect_cleanup() -> None:
     """Have account deletion call ``remove_account_jobs``."""
-    account_deleting.connect(remove_account_jobs)
+    events.user_deleting.connect(remove_account_jobs, when=events.IN_TRANSACTION)

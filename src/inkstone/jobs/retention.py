@@ -45,6 +45,7 @@ log = structlog.get_logger(__name__)
 
 PURGE_TASK = "inkstone.jobs.purge_results"
 RECOVER_TASK = "inkstone.jobs.recover"
+RECOVER_EVERY = 60.0  # seconds between looks for jobs a dead worker left running
 REMOVE_TASK = "inkstone.jobs.remove_results"
 # The task that runs each kind of job (``export.csv`` → ``export``).
 TASKS = {
@@ -180,6 +181,7 @@ def recover_jobs(*, hostname: str) -> list[tuple[int, str]]:
                 if task is not None
                 else "its worker stopped while it was running"
             )
+            services.announce_finished(job)
         else:
             job.status = JobStatus.QUEUED.value
             job.runner = None

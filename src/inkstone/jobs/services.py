@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, has_scope
+from inkstone.core import events
 from inkstone.core.celery import enqueue_after_commit
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, NotFound
@@ -76,7 +77,15 @@ def cancel_job(*, job: Job) -> Job:
     job.finished_at = utcnow()
     job.message = "Cancelled"
     db.session.flush()
+    announce_finished(job)
     return job
+
+
+def announce_finished(job: Job, *, session: Session | None = None) -> None:
+    """Emit ``job_finished`` for ``job``, which has just reached a final state."""
+    events.job_finished.send(
+        session=session, job_id=job.id, kind=job.kind, owner_id=job.owner_id, status=job.status
+    )
 
 
 def _own_transaction() -> Session:
@@ -222,18 +231,20 @@ def finish_job(
         job.message = finished_message(kind=job.kind, summary=summary)[:MESSAGE_MAX]
     job.result_path, job.result_filename, job.result_size = path, filename, size
     db.session.flush()
+    announce_finished(job)
     return job
 
 
 def fail_job(*, job_id: int, error: str) -> None:
     """Mark a job failed with a reason (in its own transaction: the task's was rolled back)."""
-    _write(
-        job_id,
-        status=JobStatus.FAILED.value,
-        error=error[:2000],
-        finished_at=utcnow(),
-        message="Failed",
-    )
+    with _own_transaction() as session, session.begin():
+        values = {"error": error[:2000], "finished_at": utcnow(), "message": "Failed"}
+        session.execute(
+            update(Job).where(Job.id == job_id).values(status=JobStatus.FAILED.value, **values)
+        )
+        job = session.get(Job, job_id)
+        if job is not None:
+            announce_finished(job, session=session)
 
 
 def beat(*, hostname: str) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, literal, or_, select
 
 from inkstone.articles.models import Article, Comment
-from inkstone.auth.deletion import account_deleting
 from inkstone.auth.models import User
+from inkstone.core import events
 from inkstone.core.celery import enqueue_after_commit
 from inkstone.extensions import db
 from inkstone.media import services
@@ -39,7 +39,7 @@ def _shown_by_kept_content(user: User) -> ColumnElement[bool]:
     return or_(in_article, in_comment)
 
 
-def remove_account_uploads(user: User, *, remove_content: bool, **_: Any) -> None:
+def remove_account_uploads(*, user: User, remove_content: bool, **_: Any) -> None:
     """Delete ``user``'s uploads (those kept content shows stay unless ``remove_content``).
 
     Their blobs are purged after the deletion commits, when no other upload uses them.
@@ -56,4 +56,4 @@ def remove_account_uploads(user: User, *, remove_content: bool, **_: Any) -> Non
 
 def connect_cleanup() -> None:
     """Have account deletion call ``remove_account_uploads``."""
-    account_deleting.connect(remove_account_uploads)
+    events.user_deleting.connect(remove_account_uploads, when=events.IN_TRANSACTION)

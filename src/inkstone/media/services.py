@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from inkstone.auth.models import User
-from inkstone.core.celery import enqueue_after_commit
+from inkstone.core.celery import enqueue_after_commit, task_named
 from inkstone.core.errors import DomainError, Invalid, NotFound
 from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
@@ -21,6 +21,10 @@ from inkstone.media.models import FILENAME_MAX, Upload, UploadKind
 from inkstone.media.storage import CONTENT_TYPES, Storage, extension_of, get_storage
 
 MB = 1024 * 1024
+
+# Tasks this module sends by name (``media.tasks`` defines them and imports this module).
+MAKE_THUMBNAILS = "inkstone.media.make_thumbnails"
+PURGE_BLOBS = "inkstone.media.purge_blobs"
 
 
 class TooLarge(DomainError):
@@ -143,9 +147,7 @@ def create_upload(
     db.session.add(upload)
     db.session.flush()
     if upload.kind == UploadKind.IMAGE and not upload.thumbnails:
-        from inkstone.media.tasks import make_thumbnails
-
-        enqueue_after_commit(make_thumbnails, upload.id)
+        enqueue_after_commit(task_named(MAKE_THUMBNAILS), upload.id)
     return upload
 
 

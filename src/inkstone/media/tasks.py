@@ -12,7 +12,7 @@ from inkstone.media.storage import get_storage
 
 
 @shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
-    name="inkstone.media.make_thumbnails",
+    name=services.MAKE_THUMBNAILS,
     **RETRIED_ON_DATABASE_ERRORS,
 )
 def make_thumbnails(upload_id: int) -> None:
@@ -27,7 +27,7 @@ def make_thumbnails(upload_id: int) -> None:
 
 
 @shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped
-    name="inkstone.media.purge_blobs",
+    name=services.PURGE_BLOBS,
     **RETRIED_ON_DATABASE_ERRORS,
 )
 def purge_blobs(names: list[str]) -> list[str]:

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from inkstone.auth.deletion import account_deleting
 from inkstone.auth.models import User
+from inkstone.core import events
 from inkstone.extensions import db
 from inkstone.profiles.models import Follow
 from inkstone.profiles.services import unfollow
 
 
-def remove_account_follows(user: User, **_: Any) -> None:
+def remove_account_follows(*, user: User, **_: Any) -> None:
     """Remove whom ``user`` follows and who follows them (counters kept by ``unfollow``)."""
     followees = select(Follow.followee_id).where(Follow.follower_id == user.id)
     for followee in list(db.session.scalars(select(User).where(User.id.in_(followees)))):
@@ -25,4 +25,4 @@ def remove_account_follows(user: User, **_: Any) -> None:
 
 def connect_cleanup() -> None:
     """Have account deletion call ``remove_account_follows``."""
-    account_deleting.connect(remove_account_follows)
+    events.user_deleting.connect(remove_account_follows, when=events.IN_TRANSACTION)

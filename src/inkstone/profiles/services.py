@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, select
 
 from inkstone.auth.deletion import is_deleted_username
 from inkstone.auth.models import User
-from inkstone.core import reads
+from inkstone.core import events, reads
 from inkstone.core.errors import Invalid
 from inkstone.core.writes import insert_ignoring_conflicts
 from inkstone.extensions import db
@@ -58,13 +58,17 @@ def follow(*, follower: User, followee: User) -> ProfileView:
     """Make ``follower`` follow ``followee`` (idempotent)."""
     if follower.id == followee.id:
         raise Invalid("you cannot follow yourself", field="username")
-    insert_ignoring_conflicts(Follow, {"follower_id": follower.id, "followee_id": followee.id})
+    row = {"follower_id": follower.id, "followee_id": followee.id}
+    if insert_ignoring_conflicts(Follow, row) == 1:
+        events.user_followed.send(follower=follower, followee=followee)
     return ProfileView.of(followee, following=True)
 
 
 def unfollow(*, follower: User, followee: User) -> ProfileView:
     """Make ``follower`` stop following ``followee`` (idempotent)."""
-    db.session.execute(
-        delete(Follow).where(Follow.follower_id == follower.id, Follow.followee_id == followee.id)
+    stmt = delete(Follow).where(
+        Follow.follower_id == follower.id, Follow.followee_id == followee.id
     )
+    if db.session.execute(stmt).rowcount == 1:  # type: ignore[attr-defined]
+        events.user_unfollowed.send(follower=follower, followee=followee)
     return ProfileView.of(followee, following=False)

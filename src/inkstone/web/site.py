@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_babel import get_locale, get_translations
+from flask_login import current_user
 
+from inkstone.core.errors import set_html_error_renderer
+from inkstone.core.features import NavItem, slot, visible_nav
 from inkstone.extensions import babel, bootstrap, csrf
+from inkstone.i18n.locale import LANGUAGES, select_locale, select_timezone
 from inkstone.web.assets import init_assets
 from inkstone.web.formatting import init_formatting
-from inkstone.web.locale import LANGUAGES, select_locale, select_timezone
 
 
 def current_locale() -> str:
@@ -66,9 +69,24 @@ def page_window(page: int, pages: int, width: int = 2) -> Iterator[int | None]:
         previous = number
 
 
+def nav_items(menu: str = "main") -> list[NavItem]:
+    """Return the navigation items of ``menu`` the current reader is shown (for the layout)."""
+    return visible_nav(current_app, current_user, menu)
+
+
+def layout_slot(name: str) -> list[str]:
+    """Return the templates the features put in the layout's slot ``name``."""
+    return slot(current_app, name)
+
+
 def init_web(app: Flask) -> None:
-    """Bind CSRF, Flask-Babel and Bootstrap-Flask; register template helpers."""
+    """Bind CSRF, Flask-Babel and Bootstrap-Flask; register the site shell and its helpers."""
+    from inkstone.web import views
+    from inkstone.web.errors import error_page
+
     csrf.init_app(app)
+    app.register_blueprint(views.bp)
+    set_html_error_renderer(app, error_page)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     bootstrap.init_app(app)
     _install_fast_gettext(app)
@@ -79,6 +97,8 @@ def init_web(app: Flask) -> None:
         current_locale=current_locale,
         current_locale_tag=current_locale_tag,
         page_window=page_window,
+        nav_items=nav_items,
+        layout_slot=layout_slot,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

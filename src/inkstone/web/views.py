@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from inkstone.core.errors import RETRY_AFTER_SECONDS, is_outage
 from inkstone.extensions import csrf, db
+from inkstone.i18n.locale import LANGUAGES, LOCALE_COOKIE
 from inkstone.web.assets import asset_url
-from inkstone.web.locale import LANGUAGES, LOCALE_COOKIE
 from inkstone.web.redirects import safe_next
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -31,7 +31,7 @@ def set_language() -> Response:
     if current_user.is_authenticated:
         csrf.protect()
     locale = request.form.get("locale", "")
-    response = redirect(safe_next(request.form.get("next"), default=url_for("articles.home")))
+    response = redirect(safe_next(request.form.get("next"), default=request.script_root + "/"))
     if locale not in LANGUAGES:
         return response
     if current_user.is_authenticated:
