@@ -41,8 +41,8 @@ from inkstone.articles.models import Article, Comment, Favorite, Tag, article_ta
 from inkstone.auth.models import Role, User, user_roles
 from inkstone.auth.passwords import hash_password
 from inkstone.core.config import Settings
-from inkstone.core.counters import PUBLISHED_ARTICLES, Counter
 from inkstone.core.db import tune_sqlite
+from inkstone.core.db.counters import PUBLISHED_ARTICLES, Counter
 from inkstone.extensions import db
 from inkstone.profiles.models import Follow
 

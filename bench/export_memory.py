@@ -97,9 +97,9 @@ def run(folder: Path, author_id: int, format: str) -> dict[str, Any]:
     """Export every article of ``author_id`` as ``format``; return the memory it took."""
     from inkstone import create_app
     from inkstone.extensions import db
-    from inkstone.jobs.exports import run_export
     from inkstone.jobs.models import Job
     from inkstone.jobs.runner import run_job
+    from inkstone.transfers.exports import run_export
 
     app = create_app(_config(folder))
     with app.app_context():

@@ -5,9 +5,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
 # gthread, but a thread gets a connection only once its whole request has arrived, and a
 # client that sends nothing, half a request or a trickle is cut off after a deadline
-# (src/inkstone/core/server.py): slow clients cannot take the threads, with no proxy in front.
+# (src/inkstone/server/worker.py): slow clients cannot take the threads, with no proxy in front.
 # GUNICORN_WORKER_CLASS=gthread restores gunicorn's own (for comparisons: bench/).
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "inkstone.core.server.GuardedThreadWorker")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "inkstone.server.worker.GuardedThreadWorker")
 # Embedded mode keeps one process (in-memory rate limits are per process); scale with
 # WEB_CONCURRENCY once limits and sessions live in Redis.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))

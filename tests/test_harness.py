@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from inkstone.articles.models import PUBLISHED_ARTICLES
 from inkstone.auth.models import User
-from inkstone.core import counters
+from inkstone.core.db import counters
 from tests.conftest import NetworkAccessBlocked, count_rows, require_service
 
 
@@ -81,11 +81,11 @@ def test_require_service_skips_locally_and_fails_in_ci(monkeypatch):
 
 
 def test_server_errors_fail_the_test(app, client, monkeypatch):
-    from inkstone.articles import queries
+    from inkstone.articles import tags
 
     def broken(**_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(queries, "popular_tags", broken)
+    monkeypatch.setattr(tags, "popular_tags", broken)
     with pytest.raises(AssertionError, match="500 from GET"):
         client.get("/api/v1/tags")

@@ -6,7 +6,7 @@ Create Date: 2026-12-06 21:00:00
 
 With the broker down, ``POST /exports`` committed its job as ``queued`` and then failed to
 send its task: the job stayed queued for ever. ``task_outbox`` holds each task to send from
-the transaction that needs it until the broker has taken it (``inkstone.core.outbox``).
+the transaction that needs it until the broker has taken it (``inkstone.core.celery.outbox``).
 """
 
 import sqlalchemy as sa

@@ -40,9 +40,35 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
 
 def register_features(app: APIFlask) -> None:
     """Let each feature register itself, lowest layer first (see ``core.features``)."""
-    from inkstone import articles, auth, dev, guestbook, i18n, jobs, media, profiles
+    from inkstone import (
+        accounts,
+        admin,
+        articles,
+        auth,
+        dev,
+        feeds,
+        guestbook,
+        i18n,
+        jobs,
+        media,
+        profiles,
+        transfers,
+    )
 
-    for feature in (i18n, auth, profiles, articles, guestbook, media, jobs, dev):
+    for feature in (
+        i18n,
+        auth,
+        accounts,
+        profiles,
+        jobs,
+        articles,
+        feeds,
+        guestbook,
+        media,
+        transfers,
+        admin,
+        dev,
+    ):
         feature.init_app(app)
 
 

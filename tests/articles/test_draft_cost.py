@@ -21,12 +21,13 @@ from typing import Any, NamedTuple
 import pytest
 from sqlalchemy import event, insert, select
 
-from inkstone.articles import feed_queries, queries
+from inkstone.articles import queries
 from inkstone.articles.models import Article, Tag, article_tags
 from inkstone.auth.models import User
 from inkstone.core.db import utcnow
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
+from inkstone.feeds import queries as feed_queries
 from inkstone.profiles.services import follow
 
 DRAFTS = 1500

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Tag, article_tags
 from inkstone.auth.models import User
-from inkstone.core import counters
+from inkstone.core.db import counters
 from inkstone.extensions import db
 from tests.articles.test_api import ARTICLE_KEYS, post_article
 

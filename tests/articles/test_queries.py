@@ -10,8 +10,7 @@ from sqlalchemy import select, update
 from inkstone.articles import queries, services
 from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Tag
 from inkstone.auth.models import User
-from inkstone.core import counters
-from inkstone.core.db import utcnow
+from inkstone.core.db import counters, utcnow
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.profiles.services import follow

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from inkstone.articles import comments, queries, services
+from inkstone.articles import comments, queries, services, tags
 from inkstone.articles.models import (
     PUBLISHED_ARTICLES,
     Article,
@@ -18,7 +18,7 @@ from inkstone.articles.models import (
 from inkstone.articles.slugs import base_slug, unique_slug
 from inkstone.articles.tags import normalize_tags, tag_key
 from inkstone.auth.models import RoleName, User
-from inkstone.core import counters
+from inkstone.core.db import counters
 from inkstone.core.errors import Invalid, NotFound, PermissionDenied
 from inkstone.core.pagination import MAX_LIMIT, PageRequest
 from inkstone.extensions import db
@@ -126,7 +126,7 @@ def test_replacing_tags_moves_the_counts(make_user):
     counts = dict(db.session.execute(select(Tag.name, Tag.articles_count)).all())
     assert counts == {"one": 0, "two": 1, "three": 1}
     # unused tags are not listed; equal counts put the newer tag first
-    assert queries.popular_tags() == ["three", "two"]
+    assert tags.popular_tags() == ["three", "two"]
 
 
 # --------------------------------------------------------------------------- permissions

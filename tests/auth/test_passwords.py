@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from inkstone.auth import forms, passwords, services
 from inkstone.auth.models import User
-from inkstone.auth.password_policy import TOO_COMMON, TOO_LONG, TOO_PERSONAL, TOO_SHORT
+from inkstone.auth.passwords import TOO_COMMON, TOO_LONG, TOO_PERSONAL, TOO_SHORT
 from inkstone.core.errors import Invalid
 from inkstone.extensions import db
 from tests.conftest import (

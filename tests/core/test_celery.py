@@ -8,7 +8,7 @@ import flask_migrate
 import pytest
 
 from inkstone import create_app
-from inkstone.core import tasks
+from inkstone.core import celery as tasks
 from inkstone.jobs.services import worker_alive
 from tests.conftest import MIGRATIONS_DIR, app_config, require_service
 from tests.worker_helpers import CELERY, start_worker, stop, wait_until_ready

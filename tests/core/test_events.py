@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from inkstone.accounts.deletion import delete_account
 from inkstone.articles import comments as comment_services
 from inkstone.articles import services as article_services
 from inkstone.articles.models import Article
 from inkstone.auth import services as auth_services
-from inkstone.auth.deletion import delete_account
 from inkstone.auth.models import RoleName, User, UserStatus
 from inkstone.core import events
 from inkstone.core.errors import Invalid

@@ -21,8 +21,14 @@ from structlog.testing import capture_logs
 from inkstone import create_app
 from inkstone.auth.models import User
 from inkstone.core.config import ConfigError
-from inkstone.core.mail import compose, is_transient, queue_mail, site_url, smtp_settings
-from inkstone.core.tasks import MAIL_RETRIES
+from inkstone.core.mail import (
+    MAIL_RETRIES,
+    compose,
+    is_transient,
+    queue_mail,
+    site_url,
+    smtp_settings,
+)
 from inkstone.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, app_config, csrf_token, redirect_target
 from tests.smtp_helpers import MailServer, free_smtp_port, mailing_app, running

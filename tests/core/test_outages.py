@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 from inkstone import create_app
-from inkstone.core import sqlite_gate
+from inkstone.core.db import gate as sqlite_gate
 from inkstone.core.errors import is_outage
 from inkstone.extensions import db
 from tests.conftest import DEFAULT_PASSWORD

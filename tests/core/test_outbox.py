@@ -20,9 +20,9 @@ from sqlalchemy import func, select, update
 
 from inkstone.auth.models import User
 from inkstone.auth.tokens import issue_token
-from inkstone.core import outbox
+from inkstone.core.celery import outbox
+from inkstone.core.celery.outbox import OutboxMessage
 from inkstone.core.db import utcnow
-from inkstone.core.outbox import OutboxMessage
 from inkstone.extensions import db
 from inkstone.jobs.models import Job
 from tests.conftest import require_service

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inkstone.core.sqlite_gate import GatedConnection, WriteGate, gate_for, writes
+from inkstone.core.db.gate import GatedConnection, WriteGate, gate_for, writes
 
 
 def connect(path: Path, gate: WriteGate) -> GatedConnection:

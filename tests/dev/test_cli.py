@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Comment, Favorite, Tag
 from inkstone.auth.models import User
-from inkstone.core import counters
+from inkstone.core.db import counters
 from inkstone.dev.fake import DEMO_EMAIL
 from inkstone.extensions import db
 from inkstone.profiles.models import Follow

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from inkstone.auth import deletion
+from inkstone.accounts import deletion
 from inkstone.auth.models import RoleName, User, UserStatus
 from inkstone.core.errors import Conflict
 from inkstone.extensions import db as _db

@@ -23,10 +23,11 @@ from sqlalchemy.exc import OperationalError
 from inkstone.articles.models import Article
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
-from inkstone.jobs import imports, retention, services
+from inkstone.jobs import retention, services
+from inkstone.jobs.liveness import WORKER_GONE_AFTER, runner_gone, this_runner
 from inkstone.jobs.models import Job, JobStatus, WorkerHeartbeat
 from inkstone.jobs.runner import run_job
-from inkstone.jobs.runners import WORKER_GONE_AFTER, runner_gone, this_runner
+from inkstone.transfers import imports
 from tests import worker_helpers
 
 HEADER = "slug,title,description,body,tags,published,created_at,updated_at,author"

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from inkstone.auth.models import RoleName
 from inkstone.core.db import utcnow
+from inkstone.core.db.ids import new_id
 from inkstone.core.errors import Conflict, NotFound
-from inkstone.core.ids import new_id
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.jobs import services
@@ -27,7 +27,7 @@ def record(job_id: int) -> None:
     SENT.append(job_id)
 
 
-@job_task("tests.jobs.count_to_three")
+@job_task("tests.jobs.count_to_three", kind="count")
 def count_to_three(job: Job) -> None:
     """Report three steps of progress, then finish with a summary."""
     for step in (1, 2, 3):
@@ -36,7 +36,7 @@ def count_to_three(job: Job) -> None:
     services.finish_job(job=job, summary={"steps": 3})
 
 
-@job_task("tests.jobs.explode")
+@job_task("tests.jobs.explode", kind="boom")
 def explode(job: Job) -> None:
     """Fail halfway."""
     services.report_progress(job=job, percent=50, message="half way")

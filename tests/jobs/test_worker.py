@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select
 from inkstone.articles.models import Article
 from inkstone.auth.models import User
 from inkstone.auth.tokens import issue_token
-from inkstone.core.ids import new_id
+from inkstone.core.db.ids import new_id
 from inkstone.extensions import db
 from inkstone.jobs.models import Job
 from tests.conftest import require_service

@@ -6,10 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the article pages, feeds, API and CLI; clean up after deleted accounts."""
+    """Register the article pages, API and CLI; clean up after deleted accounts."""
     from flask_babel import lazy_gettext as _l
 
-    from inkstone.articles import api, cleanup, feeds, views
+    from inkstone.articles import api, cleanup, views
     from inkstone.articles.cli import articles_cli
     from inkstone.core.features import Audience, Feature, NavItem, register
 
@@ -18,17 +18,14 @@ def init_app(app: Flask) -> None:
         app,
         Feature(
             name="articles",
-            site=(views.bp, feeds.bp),
+            site=(views.bp,),
             api=(api.bp,),
             cli=(articles_cli,),
             nav=(
                 NavItem("articles.home", _l("Home"), 10),
                 NavItem("articles.editor", _l("New article"), 30, "bi-pencil-square", signed_in),
                 NavItem("articles.profile", "", 60, audience=signed_in, kind="me"),
-                NavItem("feeds.site_atom", "Atom", 10, menu="footer"),
-                NavItem("feeds.site_rss", "RSS", 20, menu="footer"),
             ),
-            slots={"head": ["articles/_feed_link.html"]},
         ),
     )
     cleanup.connect_cleanup()

@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
-from inkstone.articles import comments, queries, services
+from inkstone.articles import comments, queries, services, tags
 from inkstone.articles.schemas import (
     ArticleIn,
     ArticleListOut,
@@ -217,4 +217,4 @@ def list_tags() -> dict[str, Any]:
 
     The tags in use, most used first (at most 100).
     """
-    return {"tags": queries.popular_tags()}
+    return {"tags": tags.popular_tags()}

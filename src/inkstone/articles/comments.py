@@ -10,9 +10,10 @@ from sqlalchemy import bindparam, select
 from inkstone.articles.models import Article, Comment
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
-from inkstone.core import events, reads
+from inkstone.core import events
+from inkstone.core.db import reads
+from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Invalid, NotFound
-from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
 from inkstone.profiles.services import ProfileView, following_ids
 

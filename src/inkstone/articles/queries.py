@@ -34,7 +34,7 @@ from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Favorite, Tag,
 from inkstone.articles.tags import tag_key
 from inkstone.auth.models import User
 from inkstone.auth.usernames import canonical
-from inkstone.core import counters, reads
+from inkstone.core.db import counters, reads
 from inkstone.core.errors import NotFound
 from inkstone.core.pagination import PageRequest
 from inkstone.profiles.models import Follow
@@ -388,17 +388,3 @@ def drafts(*, author: User, page: PageRequest) -> ArticlePage:
     rows = [row._replace(published=False) for row in _rows(params, page, author=True, drafts=True)]
     total = _count(params, author=True, drafts=True)
     return ArticlePage(articles=present(rows, viewer=author), total=total)
-
-
-_POPULAR_TAGS = (
-    select(Tag.name)
-    .where(Tag.articles_count > 0)
-    # ties: newest tag first, the same on every database; ix_tags_popularity read backwards
-    .order_by(Tag.articles_count.desc(), Tag.id.desc())
-    .limit(bindparam("limit"))
-)
-
-
-def popular_tags(*, limit: int = 100) -> list[str]:
-    """Return the names of the tags in use, most used first."""
-    return reads.scalars(_POPULAR_TAGS, {"limit": limit})

@@ -15,10 +15,10 @@ from inkstone.articles.slugs import unique_slug
 from inkstone.articles.tags import encode_names, get_or_create_tags, normalize_tags
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
-from inkstone.core import counters, events
-from inkstone.core.db import utcnow
+from inkstone.core import events
+from inkstone.core.db import counters, utcnow
+from inkstone.core.db.writes import insert_ignoring_conflicts
 from inkstone.core.errors import Invalid, NotFound
-from inkstone.core.writes import insert_ignoring_conflicts
 from inkstone.extensions import db
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from inkstone.articles.models import Tag
-from inkstone.core.writes import insert_ignoring_conflicts
+from inkstone.core.db import reads
+from inkstone.core.db.writes import insert_ignoring_conflicts
 from inkstone.extensions import db
 
 
@@ -48,3 +49,17 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
         insert_ignoring_conflicts(Tag, missing, index_elements=["key"])
     by_key = {t.key: t for t in db.session.scalars(select(Tag).where(Tag.key.in_(keys)))}
     return [by_key[tag_key(n)] for n in names]
+
+
+_POPULAR_TAGS = (
+    select(Tag.name)
+    .where(Tag.articles_count > 0)
+    # ties: newest tag first, the same on every database; ix_tags_popularity read backwards
+    .order_by(Tag.articles_count.desc(), Tag.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def popular_tags(*, limit: int = 100) -> list[str]:
+    """Return the names of the tags in use, most used first."""
+    return reads.scalars(_POPULAR_TAGS, {"limit": limit})

@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from inkstone.articles import comments, fragments, markdown, queries, services
+from inkstone.articles import comments, fragments, markdown, queries, services, tags
 from inkstone.articles.forms import ArticleForm, CommentForm
 from inkstone.articles.models import BODY_MAX, TAG_MAX, TAGS_PER_ARTICLE, Article
 from inkstone.auth import services as auth_services
@@ -108,7 +108,7 @@ def home() -> ResponseReturnValue:
         feed="mine" if mine else "global",
         tag=None,
         params={"feed": "mine"} if mine else {},
-        popular_tags=queries.popular_tags(limit=POPULAR_TAGS),
+        popular_tags=tags.popular_tags(limit=POPULAR_TAGS),
     )
 
 
@@ -122,7 +122,7 @@ def tag(tag: str) -> ResponseReturnValue:
         feed="tag",
         tag=tag,
         params={"tag": tag},
-        popular_tags=queries.popular_tags(limit=POPULAR_TAGS),
+        popular_tags=tags.popular_tags(limit=POPULAR_TAGS),
     )
 
 
@@ -288,28 +288,12 @@ def editor(slug: str | None) -> ResponseReturnValue:
     """Write a new article or edit one of yours; save it as a draft or publish it."""
     user = web_user()
     assert user is not None  # login_required
-    existing: Article | None = None
-    if slug is not None:
-        existing = services.get_article(slug=slug, viewer=user)
-        if not can_edit(existing, user, moderate=Scope.ARTICLES_MODERATE):
-            abort(403)
-    else:  # a 403 page that says why (an unconfirmed address, when the site requires one)
-        ensure_scope(user, Scope.ARTICLES_WRITE)
-    if request.method == "GET" and existing is not None:
-        form = ArticleForm(
-            data={
-                "title": existing.title,
-                "description": existing.description,
-                "body": existing.body,
-                "tags": ", ".join(orjson.loads(existing.tag_names)),
-            }
-        )
-    else:
-        form = ArticleForm()
-    action = request.form.get("action", "")
+    existing = _editable(slug, user)
+    form = _editor_form(existing)
     preview_html: str | None = None
     status = 200
     if request.method == "POST":
+        action = request.form.get("action", "")
         if action == "preview":
             preview_html = markdown.render((form.body.data or "")[:BODY_MAX])
         elif form.validate():
@@ -327,6 +311,31 @@ def editor(slug: str | None) -> ResponseReturnValue:
         tag_max=TAG_MAX,
     )
     return page, status
+
+
+def _editable(slug: str | None, user: User) -> Article | None:
+    """Return the article the editor opens (``None`` for a new one), or abort with 403."""
+    if slug is None:  # a 403 page that says why (an unconfirmed address, when one is required)
+        ensure_scope(user, Scope.ARTICLES_WRITE)
+        return None
+    existing = services.get_article(slug=slug, viewer=user)
+    if not can_edit(existing, user, moderate=Scope.ARTICLES_MODERATE):
+        abort(403)
+    return existing
+
+
+def _editor_form(existing: Article | None) -> ArticleForm:
+    """Return the editor's form: the article's fields on first opening, else what was posted."""
+    if request.method == "GET" and existing is not None:
+        return ArticleForm(
+            data={
+                "title": existing.title,
+                "description": existing.description,
+                "body": existing.body,
+                "tags": ", ".join(orjson.loads(existing.tag_names)),
+            }
+        )
+    return ArticleForm()
 
 
 def _save(form: ArticleForm, existing: Article | None, action: str, user: User) -> Article:

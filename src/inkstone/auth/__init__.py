@@ -1,4 +1,4 @@
-"""Accounts, roles, permission scopes and API tokens."""
+"""Identity: users, roles and scopes, passwords, tokens, sign-in, sessions, throttling."""
 
 from __future__ import annotations
 
@@ -6,19 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Bind tokens, web sign-in and rate limits; register the account pages, APIs and CLI."""
+    """Bind tokens, web sign-in and rate limits; register sign-in, sign-up and the user API."""
     from flask_babel import lazy_gettext as _l
 
-    from inkstone.auth import (
-        account_api,
-        account_views,
-        api,
-        recovery_api,
-        recovery_views,
-        users_api,
-        views,
-    )
-    from inkstone.auth.cli import roles_cli, users_cli
+    from inkstone.auth import api, views
     from inkstone.auth.permissions import has_scope_named
     from inkstone.auth.signin import init_login
     from inkstone.core.features import Audience, Feature, NavItem, register, registry
@@ -34,15 +25,12 @@ def init_app(app: Flask) -> None:
         app,
         Feature(
             name="auth",
-            site=(views.bp, account_views.bp, recovery_views.bp),
-            api=(api.bp, account_api.bp, recovery_api.bp, users_api.bp),
-            cli=(users_cli, roles_cli),
+            site=(views.bp,),
+            api=(api.bp,),
             nav=(
-                NavItem("auth.settings", _l("Settings"), 50, "bi-gear", signed_in),
                 NavItem("auth.logout", _l("Sign out"), 70, audience=signed_in, kind="post"),
                 NavItem("auth.login", _l("Sign in"), 80, audience=visitors),
                 NavItem("auth.register", _l("Sign up"), 90, audience=visitors),
             ),
-            slots={"banner": ["auth/_confirmation_banner.html"]},
         ),
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from inkstone.auth.models import IP_MAX, USER_AGENT_MAX, AuditEvent, User
+from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 
 
@@ -74,3 +78,61 @@ def list_events(
     if event is not None:
         query = query.where(AuditEvent.event == event)
     return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An audit event with the usernames of its account and actor (``None``: none, or gone)."""
+
+    id: int
+    event: str
+    created_at: datetime
+    user: str | None
+    actor: str | None
+    ip: str
+    user_agent: str
+    detail: dict[str, Any]
+
+
+def audit_log(
+    *,
+    page: PageRequest,
+    user: User | None = None,
+    event: str | None = None,
+    hide_others_clients: bool = False,
+) -> list[LoggedEvent]:
+    """Return one page of audit events, newest first, in one query.
+
+    ``user`` keeps the events about that account; ``event`` one kind. With
+    ``hide_others_clients`` (a user reading their own log), the address and browser of an
+    event someone else caused (an admin changing your roles) are left out: they are theirs.
+    """
+    subject, actor = aliased(User), aliased(User)
+    query = (
+        select(AuditEvent, subject.username, actor.username)
+        .outerjoin(subject, subject.id == AuditEvent.user_id)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    if user is not None:
+        query = query.where(AuditEvent.user_id == user.id)
+    if event is not None:
+        query = query.where(AuditEvent.event == event)
+    logged = []
+    for entry, subject_name, actor_name in db.session.execute(query):
+        hidden = hide_others_clients and entry.actor_id is not None
+        logged.append(
+            LoggedEvent(
+                id=entry.id,
+                event=entry.event,
+                created_at=entry.created_at,
+                user=subject_name,
+                actor=actor_name,
+                ip="" if hidden else entry.ip,
+                user_agent="" if hidden else entry.user_agent,
+                detail=entry.detail or {},
+            )
+        )
+    return logged

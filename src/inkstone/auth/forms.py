@@ -29,9 +29,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from inkstone.auth import services
 from inkstone.auth.captcha import ANSWER_MAX
 from inkstone.auth.models import BIO_MAX, EMAIL_MAX, IMAGE_MAX, USERNAME_MAX
-from inkstone.auth.password_policy import (
+from inkstone.auth.passwords import (
     PASSWORD_MAX,
     PASSWORD_MIN,
     TOO_COMMON,
@@ -41,6 +42,7 @@ from inkstone.auth.password_policy import (
     password_problem,
 )
 from inkstone.auth.schemas import USERNAME_PATTERN
+from inkstone.core.errors import Conflict, Invalid
 from inkstone.i18n.locale import LANGUAGES, timezone_names, valid_timezone
 
 EMAIL_MIN = 3
@@ -130,6 +132,36 @@ def http_url(_form: FlaskForm, field: Field) -> None:
         or any(ch.isspace() or ord(ch) < 0x20 for ch in value)
     ):
         raise ValidationError(_l("Enter an address starting with http:// or https://."))
+
+
+# What a form shows under a field when the service refused its value.
+TAKEN = {
+    "username": _l("This username is taken. Please choose another one."),
+    "email": _l("An account with this email address already exists."),
+}
+
+
+LOOKS_TAKEN = _l("This username looks too much like one already taken. Please choose another.")
+MIXED_SCRIPTS = _l(
+    "Use the letters of one script in a username (Latin may go with Chinese, Japanese or Korean)."
+)
+
+
+def show_conflict(form: FlaskForm, error: Conflict) -> None:
+    """Put "already taken" (or "looks like one taken") under the field it is about."""
+    field = error.field if error.field in TAKEN else "username"
+    message = LOOKS_TAKEN if error.message == services.LOOKS_TAKEN else TAKEN[field]
+    form[field].errors.append(str(message))
+
+
+def show_refusal(form: FlaskForm, error: Invalid, password_field: str) -> None:
+    """Put why a username (mixed scripts) or a new password was refused under its field."""
+    if error.field == "username":
+        form.username.errors.append(str(MIXED_SCRIPTS))
+        return
+    if error.field != "password":
+        raise error  # neither: the error page, as before
+    form[password_field].errors.append(password_message(error.message))
 
 
 class LoginForm(FlaskForm):

@@ -20,7 +20,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from inkstone.auth.models import SIGN_IN_STATUSES, User
-from inkstone.core.ids import is_possible_id
+from inkstone.core.db.ids import is_possible_id
 from inkstone.extensions import db
 
 # A token longer than this was not made here (ours stay well under 200 characters).

@@ -7,7 +7,7 @@ from apiflask.fields import Email, Nested, String
 from apiflask.validators import Length, Regexp
 
 from inkstone.auth.models import BIO_MAX, EMAIL_MAX, IMAGE_MAX, USERNAME_MAX
-from inkstone.auth.password_policy import PASSWORD_MAX, PASSWORD_MIN
+from inkstone.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from inkstone.core.schemas import InputSchema, OutputSchema, TextOrEmpty
 
 USERNAME_PATTERN = r"^[\w.\-]+$"

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 
 from inkstone.auth import mails
 from inkstone.auth.audit import Event, record_event
-from inkstone.auth.deletion import is_deleted_username
 from inkstone.auth.models import (
     EMAIL_MAX,
     SIGN_IN_STATUSES,
@@ -19,11 +18,15 @@ from inkstone.auth.models import (
     User,
     UserStatus,
 )
-from inkstone.auth.password_policy import ensure_good_password
-from inkstone.auth.passwords import hash_password, needs_rehash, verify_password
+from inkstone.auth.passwords import (
+    ensure_good_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from inkstone.auth.permissions import forget_scopes
 from inkstone.auth.sessions import end_all_sessions
-from inkstone.auth.usernames import canonical, script_problem, skeleton, tidy
+from inkstone.auth.usernames import canonical, is_deleted_username, script_problem, skeleton, tidy
 from inkstone.core import events
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, Invalid, NotFound, Unauthorized

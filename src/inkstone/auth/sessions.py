@@ -15,8 +15,8 @@ from sqlalchemy import delete, select, update
 from inkstone.auth.audit import client_agent, client_ip
 from inkstone.auth.models import User, UserSession
 from inkstone.core.db import utcnow
+from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import NotFound
-from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
 
 # "Last seen" is written at most this often per session, not on every request.

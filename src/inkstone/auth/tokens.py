@@ -14,8 +14,8 @@ from flask_jwt_extended import create_access_token
 from inkstone.auth.models import SIGN_IN_STATUSES, User
 from inkstone.auth.permissions import user_scopes
 from inkstone.auth.services import get_user
+from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Unauthorized
-from inkstone.core.ids import is_possible_id
 
 # RealWorld clients send "Token <jwt>"; OAuth-style clients send "Bearer <jwt>".
 _HEADER = re.compile(

@@ -19,6 +19,7 @@ django-registration uses them); it is read on first use, not at import.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -106,3 +107,20 @@ def _prototypes() -> dict[str, str]:
     for char, sequence in sequences.items():
         mapping[char] = "".join(mapping.get(c, c) for c in sequence)
     return {char: proto for char, proto in mapping.items() if proto != char}
+
+
+# A deleted account's row stays, renamed so its name and address are free again
+# (accounts.deletion); pages show such an author as "deleted user".
+DELETED_PREFIX = "deleted-"
+DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
+_DELETED_USERNAME = re.compile(rf"{DELETED_PREFIX}[0-9]+", re.IGNORECASE)
+
+
+def deleted_username(user_id: int) -> str:
+    """Return the username a deleted account is given."""
+    return f"{DELETED_PREFIX}{user_id}"
+
+
+def is_deleted_username(username: str) -> bool:
+    """Tell whether ``username`` has the form given to deleted accounts (reserved for them)."""
+    return _DELETED_USERNAME.fullmatch(username) is not None

@@ -11,27 +11,20 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import _, refresh
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from flask_babel import _
+from flask_login import current_user
 
 from inkstone.auth import captcha, services, throttle
-from inkstone.auth.forms import LoginForm, RegisterForm, SettingsForm, password_message
-from inkstone.auth.signin import current_session, sign_in, sign_out, web_user
+from inkstone.auth.forms import LoginForm, RegisterForm, show_conflict, show_refusal
+from inkstone.auth.models import User
+from inkstone.auth.signin import sign_in, sign_out
 from inkstone.core.errors import Conflict, Invalid, Unauthorized
 from inkstone.extensions import db, limiter
-from inkstone.web.redirects import safe_next
+from inkstone.web.redirects import home_url, safe_next
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-
-TAKEN = {
-    "username": _l("This username is taken. Please choose another one."),
-    "email": _l("An account with this email address already exists."),
-}
 
 
 def _login_limit() -> str:
@@ -44,36 +37,13 @@ def _register_limit() -> str:
 
 def _next_url() -> str:
     """Return where to go once signed in: ``?next=`` if it stays on this site, else home."""
-    return safe_next(request.args.get("next"), default=url_for("articles.home"))
+    return safe_next(request.args.get("next"), default=home_url())
 
 
 def _next_param() -> str | None:
     """Return ``?next=`` to carry on to the form's action and links, if it is safe."""
     target = request.args.get("next")
     return target if safe_next(target, default="") else None
-
-
-LOOKS_TAKEN = _l("This username looks too much like one already taken. Please choose another.")
-MIXED_SCRIPTS = _l(
-    "Use the letters of one script in a username (Latin may go with Chinese, Japanese or Korean)."
-)
-
-
-def _show_conflict(form: FlaskForm, error: Conflict) -> None:
-    """Put "already taken" (or "looks like one taken") under the field it is about."""
-    field = error.field if error.field in TAKEN else "username"
-    message = LOOKS_TAKEN if error.message == services.LOOKS_TAKEN else TAKEN[field]
-    form[field].errors.append(str(message))
-
-
-def _show_refusal(form: FlaskForm, error: Invalid, password_field: str) -> None:
-    """Put why a username (mixed scripts) or a new password was refused under its field."""
-    if error.field == "username":
-        form.username.errors.append(str(MIXED_SCRIPTS))
-        return
-    if error.field != "password":
-        raise error  # neither: the error page, as before
-    form[password_field].errors.append(password_message(error.message))
 
 
 CAPTCHA_EMAIL = "captcha_email"  # the address the sign-in form last asked a captcha for
@@ -177,25 +147,29 @@ def register() -> ResponseReturnValue:
             )
         except Conflict as taken:
             db.session.rollback()
-            _show_conflict(form, taken)
+            show_conflict(form, taken)
         except Invalid as refused:
             db.session.rollback()
-            _show_refusal(form, refused, "password")
+            show_refusal(form, refused, "password")
         else:
             sign_in(user)
             db.session.commit()
-            flash(
-                _(
-                    "Welcome to %(site)s, %(username)s! To confirm your email address, "
-                    "follow the link we sent to %(email)s.",
-                    site=current_app.config["SITE_NAME"],
-                    username=user.username,
-                    email=user.email,
-                ),
-                "success",
-            )
+            _welcome(user)
             return redirect(_next_url())
     return render_template("auth/register.html", form=form, next=_next_param())
+
+
+def _welcome(user: User) -> None:
+    flash(
+        _(
+            "Welcome to %(site)s, %(username)s! To confirm your email address, "
+            "follow the link we sent to %(email)s.",
+            site=current_app.config["SITE_NAME"],
+            username=user.username,
+            email=user.email,
+        ),
+        "success",
+    )
 
 
 @bp.post("/logout")
@@ -204,60 +178,4 @@ def logout() -> ResponseReturnValue:
     sign_out()
     db.session.commit()
     flash(_("You have signed out."), "info")
-    return redirect(url_for("articles.home"))
-
-
-@bp.route("/settings", methods=["GET", "POST"])
-@login_required
-def settings() -> ResponseReturnValue:
-    """Change your profile, account and display settings."""
-    user = web_user()
-    assert user is not None  # login_required
-    # Current values fill the form; a field a POST leaves out keeps its value.
-    form = SettingsForm(
-        data={
-            "image": user.image or "",
-            "username": user.username,
-            "bio": user.bio,
-            "email": user.email,
-            "locale": user.locale or "",
-            "timezone": user.timezone or "",
-        }
-    )
-    if form.validate_on_submit():
-        record = current_session()
-        remember = record.remember if record is not None else False
-        try:
-            services.update_own_account(
-                user=user, changes=form.changes(), current_password=form.current_password.data
-            )
-        except Unauthorized:
-            form.current_password.errors.append(
-                _("That is not your current password.")
-                if form.current_password.data
-                else _("Enter your current password to change your email address or password.")
-            )
-        except Conflict as taken:
-            db.session.rollback()
-            _show_conflict(form, taken)
-        except Invalid as refused:
-            db.session.rollback()
-            _show_refusal(form, refused, "new_password")
-        else:
-            if form.new_password.data:
-                # A new password ended every session, this one too: keep this browser signed in.
-                sign_in(user, remember=remember)
-            db.session.commit()
-            refresh()  # the page language may just have changed: say "saved" in the new one
-            flash(_("Your settings were saved."), "success")
-            if services.normalize_email(form.email.data or "") not in ("", user.email):
-                flash(
-                    _(
-                        "To use %(email)s, follow the link we sent to it. Until then, your "
-                        "account keeps its current address.",
-                        email=user.pending_email,
-                    ),
-                    "info",
-                )
-            return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form, user=user)
+    return redirect(home_url())

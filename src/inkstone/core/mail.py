@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import structlog
+from celery import shared_task
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
@@ -192,3 +193,27 @@ def _send_outbox(session: Session) -> None:
 def _drop_outbox(session: Session, previous_transaction: SessionTransaction) -> None:
     if not previous_transaction.nested:
         session.info.pop(_OUTBOX, None)
+
+
+MAIL_RETRIES = 5
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    name="inkstone.send_mail",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(MailDeferred,),
+    max_retries=MAIL_RETRIES,
+    # Waits drawn at random below 30 s, 1, 2, 4 then 8 minutes: a greylisting server or one
+    # restarting gets time to come back; the last try is about a quarter of an hour on.
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+)
+def send_mail(self: Any, data: dict[str, Any]) -> None:
+    """Send one mail queued by a request (so the request never waits on the mail server).
+
+    A failure that may pass is tried again later; the last try, or a permanent failure (a
+    5xx answer), is logged and the message dropped.
+    """
+    deliver(from_data(data), defer_transient=self.request.retries < MAIL_RETRIES)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from inkstone.core.ids import ID_MAX
+from inkstone.core.db.ids import ID_MAX
 from inkstone.core.schemas import ErrorOut
 
 API_PREFIX = "/api/v1"

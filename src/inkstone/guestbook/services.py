@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_scope
+from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Invalid, NotFound
-from inkstone.core.ids import is_possible_id
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.guestbook.models import BODY_MAX, NAME_MAX, GuestbookMessage

@@ -1,4 +1,7 @@
-"""Background jobs with visible progress: the Job model, services, API, pages and tasks."""
+"""The job engine: the Job model, services, runner, liveness, retention, progress, API, pages.
+
+It names no kind of job: features register theirs (``runner.job_task(name, kind=...)``).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the job pages and APIs (exports, imports), tasks and beat; clean up accounts."""
+    """Register the job pages and API, the engine's tasks and beat; clean up deleted accounts."""
     from celery.schedules import crontab
     from flask_babel import lazy_gettext as _l
 
     from inkstone.core.features import Audience, Feature, NavItem, register
-    from inkstone.jobs import api, cleanup, export_api, export_views, import_api, retention, views
+    from inkstone.jobs import api, cleanup, retention, views
 
     register(
         app,
         Feature(
             name="jobs",
-            site=(views.bp, export_views.bp),
-            api=(api.bp, export_api.bp, import_api.bp),
-            tasks=(
-                "inkstone.jobs.heartbeat",
-                "inkstone.jobs.exports",
-                "inkstone.jobs.imports",
-                "inkstone.jobs.retention",
-            ),
+            site=(views.bp,),
+            api=(api.bp,),
+            tasks=("inkstone.jobs.heartbeat", "inkstone.jobs.retention"),
             beat={
                 "purge-job-results": {
                     "task": retention.PURGE_TASK,

@@ -10,7 +10,7 @@ import structlog
 from celery.signals import worker_ready, worker_shutdown
 
 from inkstone.jobs import services
-from inkstone.jobs.runners import HEARTBEAT_EVERY
+from inkstone.jobs.liveness import HEARTBEAT_EVERY
 
 log = structlog.get_logger(__name__)
 _stop = threading.Event()

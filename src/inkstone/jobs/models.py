@@ -10,7 +10,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inkstone.core.db import Base, utcnow
-from inkstone.core.ids import new_id
+from inkstone.core.db.ids import new_id
 
 KIND_MAX = 40
 MESSAGE_MAX = 200

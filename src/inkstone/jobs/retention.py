@@ -35,11 +35,12 @@ from sqlalchemy import select
 
 from inkstone.core.celery import RETRIED_ON_DATABASE_ERRORS, enqueue_after_commit
 from inkstone.core.db import utcnow
-from inkstone.core.ids import is_possible_id
+from inkstone.core.db.ids import is_possible_id
 from inkstone.extensions import db
 from inkstone.jobs import services
+from inkstone.jobs.liveness import WORKER_GONE_AFTER, runner_gone
 from inkstone.jobs.models import FINISHED, Job, JobStatus, WorkerHeartbeat
-from inkstone.jobs.runners import WORKER_GONE_AFTER, runner_gone
+from inkstone.jobs.runner import task_for
 
 log = structlog.get_logger(__name__)
 
@@ -47,11 +48,6 @@ PURGE_TASK = "inkstone.jobs.purge_results"
 RECOVER_TASK = "inkstone.jobs.recover"
 RECOVER_EVERY = 60.0  # seconds between looks for jobs a dead worker left running
 REMOVE_TASK = "inkstone.jobs.remove_results"
-# The task that runs each kind of job (``export.csv`` → ``export``).
-TASKS = {
-    "export": "inkstone.export_articles",
-    "import": "inkstone.import_articles",
-}
 
 
 def removed_message(days: int) -> str:
@@ -171,7 +167,7 @@ def recover_jobs(*, hostname: str) -> list[tuple[int, str]]:
     for job in stuck:
         for part in services.job_folder(job.id).glob("*.part"):
             part.unlink(missing_ok=True)
-        task = TASKS.get(job.kind.partition(".")[0])
+        task = task_for(job.kind)
         if task is None or job.attempts >= services.MAX_ATTEMPTS:
             job.status = JobStatus.FAILED.value
             job.finished_at = utcnow()

@@ -1,6 +1,6 @@
 """Running a job inside its Celery task: start it, let the work report, record the outcome.
 
-The task base (``core/celery.py``) gives each run an app context and commits once at the end
+The task base (``core/celery/``) gives each run an app context and commits once at the end
 (rolls back on an error). This module adds what every job needs: a job that is gone,
 finished or cancelled is skipped; a transient database error puts the job back in the queue
 and Celery retries it with backoff; any other error, or the last failed retry, marks the job
@@ -20,8 +20,8 @@ from sqlalchemy.exc import OperationalError
 from inkstone.core.celery import DATABASE_RETRIES, RETRIED_ON_DATABASE_ERRORS
 from inkstone.extensions import db
 from inkstone.jobs import services
+from inkstone.jobs.liveness import this_runner
 from inkstone.jobs.models import Job
-from inkstone.jobs.runners import this_runner
 
 RECHECK_SECONDS = 60
 
@@ -58,8 +58,22 @@ def run_job(
         services.fail_job(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
 
 
-def job_task(name: str) -> Callable[[Callable[[Job], None]], Any]:
-    """Make ``work(job)`` a Celery task named ``name`` that takes a job id."""
+# The task that runs each kind of job (``export.csv`` → ``export``), as job kinds register.
+KIND_TASKS: dict[str, str] = {}
+
+
+def task_for(kind: str) -> str | None:
+    """Return the name of the task that runs a job of ``kind`` (``export.csv``), if known."""
+    return KIND_TASKS.get(kind.partition(".")[0])
+
+
+def job_task(name: str, *, kind: str) -> Callable[[Callable[[Job], None]], Any]:
+    """Make ``work(job)`` a Celery task named ``name`` that runs the jobs of ``kind``.
+
+    The engine names no kind of job: a feature registers each of its kinds this way, so a
+    job whose worker died is sent again to the right task (``retention.recover_jobs``).
+    """
+    KIND_TASKS[kind] = name
 
     def decorate(work: Callable[[Job], None]) -> Any:
         @shared_task(  # type: ignore[untyped-decorator]  # Celery is untyped

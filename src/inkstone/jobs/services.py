@@ -22,12 +22,12 @@ from inkstone.auth.permissions import Scope, has_scope
 from inkstone.core import events
 from inkstone.core.celery import enqueue_after_commit
 from inkstone.core.db import utcnow
+from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Conflict, NotFound
-from inkstone.core.ids import is_possible_id
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
+from inkstone.jobs.liveness import WORKER_GONE_AFTER, runner_gone, this_runner
 from inkstone.jobs.models import MESSAGE_MAX, Job, JobStatus, WorkerHeartbeat
-from inkstone.jobs.runners import WORKER_GONE_AFTER, runner_gone, this_runner
 
 RESULTS_FOLDER = "jobs"  # under the instance folder: a job's files are in ``jobs/<id>/``
 # A job whose worker died this many times while running it is failed, not tried again.

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inkstone.core.db import Base, BigId, utcnow
-from inkstone.core.ids import new_id
+from inkstone.core.db.ids import new_id
 
 FILENAME_MAX = 255
 

@@ -13,8 +13,8 @@ from werkzeug.datastructures import FileStorage
 
 from inkstone.auth.models import User
 from inkstone.core.celery import enqueue_after_commit, task_named
+from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import DomainError, Invalid, NotFound
-from inkstone.core.ids import is_possible_id
 from inkstone.extensions import db
 from inkstone.media import images
 from inkstone.media.models import FILENAME_MAX, Upload, UploadKind

@@ -1,43 +1,86 @@
-"""Serving stored files: ``/media/<name>``, by this app or through nginx (X-Accel-Redirect)."""
+"""The site's upload route: the editor and the settings page send files with the session.
+
+``POST /uploads`` takes the same multipart form as ``POST /api/v1/uploads`` and answers with
+the same JSON, but signs in with the session cookie and checks the CSRF token (the
+``X-CSRFToken`` header, or a ``csrf_token`` form field). It answers in JSON only, errors
+included (``{"errors": {field: [message]}}``): its callers are ``fetch`` calls, not pages.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, send_file
+from typing import Any
 
-from inkstone.media.storage import (
-    ATTACHMENT_EXTENSIONS,
-    CONTENT_TYPES,
-    extension_of,
-    get_storage,
-    is_blob_name,
-)
+from flask import Blueprint, Response, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
-bp = Blueprint("media", __name__)
+from inkstone.auth.signin import web_user
+from inkstone.core.errors import DomainError, Invalid, Unauthorized
+from inkstone.core.json import error_body
+from inkstone.extensions import db
+from inkstone.media import services
+from inkstone.media.schemas import UploadOut, upload_fields
 
-# Names are the content's sha256: the bytes behind a URL never change.
-CACHE_CONTROL = "public, max-age=31536000, immutable"
+bp = Blueprint("media_site", __name__, template_folder="templates")
 
 
-@bp.get("/media/<name>")
-def serve(name: str) -> Response:
-    """Send a stored file with its content type; attachments as downloads."""
-    storage = get_storage()
-    if not is_blob_name(name) or not storage.exists(name):
-        abort(404)
-    extension = extension_of(name)
-    accel = current_app.config["MEDIA_ACCEL_REDIRECT"]
-    if accel:
-        response = Response(b"")
-        response.headers["X-Accel-Redirect"] = accel.rstrip("/") + "/" + name
-    else:
-        path = storage.path(name)
-        source = path if path is not None else storage.open(name)
-        response = send_file(source, mimetype=CONTENT_TYPES[extension], conditional=True)
-    response.headers["Content-Type"] = CONTENT_TYPES[extension]
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    if extension in ATTACHMENT_EXTENSIONS:
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    else:
-        response.headers.pop("Content-Disposition", None)
-    return response
+@bp.url_value_preprocessor
+def check_upload_request(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Refuse strangers, and let uploads read bodies up to the largest file's.
+
+    Flask runs this before every ``before_request`` function: the app's own ones (the NUL
+    check of site forms, Flask-WTF's CSRF check) read the form, which the app-wide body limit
+    (1 MB) would refuse for a photo. The CSRF check itself still runs, on the whole form.
+    """
+    if endpoint != "media_site.create_upload":
+        return
+    if web_user() is None:
+        raise Unauthorized("sign in to upload files", field="session")
+    largest = services.configured_limits().request_bytes
+    if (request.content_length or 0) > largest:
+        raise _too_large()
+    request.max_content_length = largest
+
+
+def _too_large() -> services.TooLarge:
+    largest = services.configured_limits().request_bytes
+    return services.TooLarge(f"is larger than the limit of {largest // services.MB} MB")
+
+
+def _json_error(errors: dict[str, list[str]], status: int) -> tuple[Response, int]:
+    return jsonify(error_body(errors)), status
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError) -> tuple[Response, int]:
+    """Answer a refused upload (too large, not accepted, over quota) in JSON."""
+    return _json_error(error.errors(), error.status_code)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> tuple[Response, int]:
+    """Answer a missing or stale CSRF token in JSON (the page needs a reload)."""
+    return _json_error({"csrf_token": [str(error.description)]}, 400)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[Response, int]:
+    """Answer any other HTTP error of this route in JSON."""
+    code = error.code or 500
+    if code == 413:  # the body was longer than it said
+        return domain_error(_too_large())
+    return _json_error({"body": [str(error.description or error.name)]}, code)
+
+
+@bp.post("/uploads")
+def create_upload() -> tuple[dict[str, Any], int]:
+    """Store the file in the ``file`` field for the signed-in user; answer like the API's 201."""
+    user = web_user()
+    assert user is not None  # see check_upload_request
+    sent = request.files.get("file")
+    if sent is None:
+        raise Invalid("Missing data for required field.", field="file")
+    upload = services.store_sent_file(owner=user, sent=sent)
+    db.session.commit()
+    body: dict[str, Any] = UploadOut().dump({"upload": upload_fields(upload)})
+    return body, 201

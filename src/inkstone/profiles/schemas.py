@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import Schema
 from apiflask.fields import Boolean, Nested, String
 
-from inkstone.auth.deletion import is_deleted_username
+from inkstone.auth.usernames import is_deleted_username
 from inkstone.core.schemas import OutputSchema, TextOrEmpty
 
 # Not a possible username (it has a space), so never mistaken for a real account.

@@ -7,11 +7,12 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, select
 
-from inkstone.auth.deletion import is_deleted_username
 from inkstone.auth.models import User
-from inkstone.core import events, reads
+from inkstone.auth.usernames import is_deleted_username
+from inkstone.core import events
+from inkstone.core.db import reads
+from inkstone.core.db.writes import insert_ignoring_conflicts
 from inkstone.core.errors import Invalid
-from inkstone.core.writes import insert_ignoring_conflicts
 from inkstone.extensions import db
 from inkstone.profiles.models import Follow
 

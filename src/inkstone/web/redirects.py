@@ -19,3 +19,10 @@ def safe_next(target: str | None, *, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def home_url() -> str:
+    """Return the site's front page (whichever feature serves it), under the app's root."""
+    from flask import request
+
+    return request.script_root + "/"

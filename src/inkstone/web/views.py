@@ -11,7 +11,7 @@ from inkstone.core.errors import RETRY_AFTER_SECONDS, is_outage
 from inkstone.extensions import csrf, db
 from inkstone.i18n.locale import LANGUAGES, LOCALE_COOKIE
 from inkstone.web.assets import asset_url
-from inkstone.web.redirects import safe_next
+from inkstone.web.redirects import home_url, safe_next
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -31,7 +31,7 @@ def set_language() -> Response:
     if current_user.is_authenticated:
         csrf.protect()
     locale = request.form.get("locale", "")
-    response = redirect(safe_next(request.form.get("next"), default=request.script_root + "/"))
+    response = redirect(safe_next(request.form.get("next"), default=home_url()))
     if locale not in LANGUAGES:
         return response
     if current_user.is_authenticated:

@@ -1,0 +1,1 @@
+"""The embedded HTTP server: a gunicorn worker that slow clients cannot take offline."""
