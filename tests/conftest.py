@@ -402,11 +402,13 @@ def make_article(app: Flask, db: Any) -> Callable[..., Article]:
 
 @pytest.fixture
 def make_limited_app(
-    app: Flask, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+    app: Flask, db: Any, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., Flask]]:
     """Return a function building an app with rate limits on (in memory) and these limits.
 
-    The app shares the already-migrated test database; its engine is disposed afterwards.
+    The app shares the already-migrated test database and the test's rolled-back transaction
+    (what its requests write, such as the audit log's failed sign-ins, goes with the test);
+    its engine is disposed afterwards.
     """
     # The limiter is one object shared by every app; put its switch back for the other tests.
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)

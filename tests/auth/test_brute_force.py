@@ -15,7 +15,8 @@ import secrets
 import pytest
 
 from inkstone import create_app
-from inkstone.auth import captcha, passwords
+from inkstone.auth import passwords
+from inkstone.auth import throttle as captcha
 from tests.conftest import (
     DEFAULT_PASSWORD,
     FAST_HASHER,

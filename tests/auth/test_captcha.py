@@ -8,7 +8,7 @@ import pytest
 from flask import session
 from PIL import Image
 
-from inkstone.auth import captcha
+from inkstone.auth import throttle as captcha
 from tests.conftest import csrf_token, field_errors
 
 

@@ -1,14 +1,14 @@
 """Account lifecycle by mail: confirm an address, reset a forgotten password, change an address.
 
-The links these services accept come from ``links`` (signed, timed, single-use); the mails
-that carry them from ``mails``. Like every service, they flush and never commit.
+The links these services accept, and the mails that carry them, come from ``auth.links``
+(signed, timed, single-use). Like every service, they flush and never commit.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from inkstone.auth import mails
+from inkstone.auth import links
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.links import Link, Purpose, check_token
 from inkstone.auth.models import EMAIL_MAX, SIGN_IN_STATUSES, User, UserStatus
@@ -31,7 +31,7 @@ def resend_confirmation(*, user: User) -> None:
     """Mail ``user`` a new confirmation link (``Invalid`` if the address is confirmed)."""
     if is_confirmed(user):
         raise Invalid("is already confirmed", field="email")
-    mails.send_confirmation(user=user)
+    links.send_confirmation(user=user)
 
 
 def _mark_confirmed(user: User, *, via: str) -> None:
@@ -64,7 +64,7 @@ def request_password_reset(*, email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == email))
     record_event(Event.PASSWORD_RESET_REQUESTED, user=user, email=email)
     if user is not None and user.status in SIGN_IN_STATUSES:  # none for suspended, deleted
-        mails.send_password_reset(user=user)
+        links.send_password_reset(user=user)
 
 
 def check_reset_link(*, token: str) -> Link:

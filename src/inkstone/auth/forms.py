@@ -30,7 +30,6 @@ from wtforms.validators import (
 )
 
 from inkstone.auth import services
-from inkstone.auth.captcha import ANSWER_MAX
 from inkstone.auth.models import BIO_MAX, EMAIL_MAX, IMAGE_MAX, USERNAME_MAX
 from inkstone.auth.passwords import (
     PASSWORD_MAX,
@@ -42,6 +41,7 @@ from inkstone.auth.passwords import (
     password_problem,
 )
 from inkstone.auth.schemas import USERNAME_PATTERN
+from inkstone.auth.throttle import ANSWER_MAX
 from inkstone.core.errors import Conflict, Invalid
 from inkstone.i18n.locale import LANGUAGES, timezone_names, valid_timezone
 

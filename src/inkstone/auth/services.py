@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from inkstone.auth import mails
+from inkstone.auth import links
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import (
     EMAIL_MAX,
@@ -123,7 +123,7 @@ def register_user(
     record_event(Event.REGISTERED, user=user)
     events.user_registered.send(user=user)
     if not confirmed:
-        mails.send_confirmation(user=user)
+        links.send_confirmation(user=user)
     return user
 
 
@@ -214,7 +214,7 @@ def _request_email_change(*, user: User, new_email: str) -> None:
     """Keep ``new_email`` waiting for confirmation and mail the link to it."""
     user.pending_email = new_email
     record_event(Event.EMAIL_CHANGE_REQUESTED, user=user, new_email=new_email)
-    mails.send_email_change(user=user, new_email=new_email)
+    links.send_email_change(user=user, new_email=new_email)
 
 
 def _checked_locale(value: str | None) -> str | None:

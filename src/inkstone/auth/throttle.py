@@ -16,15 +16,28 @@ which addresses have accounts), from any IP, on the web form and the API alike:
   when it is disabled). That is the same engine as the rate limits: in memory on one machine,
   Redis (shared by every host) when scaled. It costs one key lookup per attempt, however many
   failures the whole site sees, and expires by itself; the audit log keeps the history.
+
+The captcha: a self-hosted image captcha for the sign-in form (no third-party service).
+
+The answer is kept in the server-side session as an HMAC (keyed with the app's secret), never
+in the page or the cookie; each picture replaces the last, an answer is checked once (right or
+wrong), and a picture older than ``CAPTCHA_TTL`` seconds is refused. Answers are read without
+regard to case or spaces, from an alphabet without look-alikes (no 0/O/Q, 1/I/L, 2/Z, 5/S,
+6/G, 8/B).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import threading
+import time
+from functools import cache
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from captcha.image import ImageCaptcha
+from flask import Flask, current_app, g, request, session
 from limits import RateLimitItem, RateLimitItemPerHour
 from limits.storage import MovingWindowSupport, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
@@ -144,3 +157,61 @@ def captcha_required(email: str) -> bool:
 def forget_all(app: Flask) -> None:
     """Start ``app`` on a fresh counter (in memory: every failure forgotten; tests use it)."""
     app.extensions.pop(_EXTENSION, None)
+
+
+# The captcha.
+
+
+ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
+LENGTHS = (5, 6)
+CAPTCHA_TTL = 10 * 60
+ANSWER_MAX = 16  # longer input cannot be right; the form refuses it before we hash it
+WIDTH, HEIGHT = 240, 80
+_SESSION_KEY = "captcha"
+
+
+@cache
+def _drawer() -> ImageCaptcha:
+    """Return the picture maker, built once: loading its fonts is the slow part."""
+    return ImageCaptcha(width=WIDTH, height=HEIGHT)
+
+
+def _normalize(answer: str) -> str:
+    return "".join(answer.split()).upper()
+
+
+def _answer_digest(answer: str) -> str:
+    key = current_app.secret_key
+    secret = key.encode() if isinstance(key, str) else bytes(key or b"")
+    return hmac.new(secret, b"captcha:" + answer.encode(), hashlib.sha256).hexdigest()
+
+
+def new_text() -> str:
+    """Return random characters for a new challenge (5 or 6, from ``ALPHABET``)."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(secrets.choice(LENGTHS)))
+
+
+def new_challenge() -> bytes:
+    """Start a new challenge for this browser and return its picture (PNG)."""
+    text = new_text()
+    session[_SESSION_KEY] = {"digest": _answer_digest(text), "at": int(time.time())}
+    return _drawer().generate(text, format="png").getvalue()
+
+
+def discard() -> None:
+    """Forget this browser's picture: no answer can match it any more."""
+    session.pop(_SESSION_KEY, None)
+
+
+def solved(answer: str | None) -> bool:
+    """Tell whether ``answer`` matches this browser's picture; either way the picture is used up."""
+    challenge = session.pop(_SESSION_KEY, None)
+    if not isinstance(challenge, dict) or not answer or len(answer) > ANSWER_MAX:
+        return False
+    issued = challenge.get("at")
+    if not isinstance(issued, int) or time.time() - issued > CAPTCHA_TTL:
+        return False
+    expected = challenge.get("digest")
+    return isinstance(expected, str) and hmac.compare_digest(
+        expected, _answer_digest(_normalize(answer))
+    )

@@ -16,7 +16,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import _
 from flask_login import current_user
 
-from inkstone.auth import captcha, services, throttle
+from inkstone.auth import services, throttle
+from inkstone.auth import throttle as captcha
 from inkstone.auth.forms import LoginForm, RegisterForm, show_conflict, show_refusal
 from inkstone.auth.models import User
 from inkstone.auth.signin import sign_in, sign_out
