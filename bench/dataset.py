@@ -37,12 +37,19 @@ from sqlalchemy import (
 
 from bench import generate
 from inkstone.app import create_app
-from inkstone.articles.models import Article, Comment, Favorite, Tag, article_tags
+from inkstone.articles.models import (
+    PUBLISHED_ARTICLES,
+    Article,
+    Comment,
+    Favorite,
+    Tag,
+    article_tags,
+)
 from inkstone.auth.models import Role, User, user_roles
 from inkstone.auth.passwords import hash_password
 from inkstone.core.config import Settings
 from inkstone.core.db import tune_sqlite
-from inkstone.core.db.counters import PUBLISHED_ARTICLES, Counter
+from inkstone.core.db.counters import Counter
 from inkstone.extensions import db
 from inkstone.profiles.models import Follow
 

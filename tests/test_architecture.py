@@ -167,3 +167,14 @@ def test_the_navigation_is_built_from_the_registered_items(
         "/profile/navi",
         "/logout",
     ]
+
+
+def test_every_module_of_the_bench_still_imports() -> None:
+    """`make bench` is not run by CI: a module moved under it must fail here instead."""
+    import importlib
+    import pkgutil
+
+    import bench
+
+    for module in pkgutil.iter_modules(bench.__path__):
+        importlib.import_module(f"bench.{module.name}")
