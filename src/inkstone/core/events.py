@@ -93,11 +93,6 @@ class Event:
         """Hand ``payload`` to the after-commit subscribers (the commit hook calls this)."""
         self._later.send(None, **payload)
 
-    @property
-    def receivers(self) -> int:
-        """How many subscribers the event has, at either time."""
-        return len(self._now.receivers) + len(self._later.receivers)
-
 
 _ADAPTED: dict[Receiver, Receiver] = {}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import request
+
 
 def safe_next(target: str | None, *, default: str) -> str:
     """Return ``target`` if it is a path on this site, else ``default``.
@@ -23,6 +25,4 @@ def safe_next(target: str | None, *, default: str) -> str:
 
 def home_url() -> str:
     """Return the site's front page (whichever feature serves it), under the app's root."""
-    from flask import request
-
     return request.script_root + "/"
