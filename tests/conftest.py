@@ -44,6 +44,7 @@ from inkstone.auth.services import register_user
 from inkstone.auth.sessions import identity_of, start_session
 from inkstone.auth.tokens import issue_token
 from inkstone.core.db import utcnow
+from inkstone.core.site import forget_site_settings, site_settings
 from inkstone.extensions import db as _db
 from inkstone.extensions import limiter
 
@@ -175,6 +176,9 @@ def app_config(instance_path: Path, database_url: str, **overrides: Any) -> dict
         "LOG_REQUESTS": False,
         "LOG_LEVEL": "WARNING",
         "CELERY_TASK_ALWAYS_EAGER": True,
+        # The `db` fixture drops and re-reads the site settings around each test (whose
+        # changes roll back); within a test, a save in this process is seen at once.
+        "SITE_SETTINGS_TTL": 3600,
         **overrides,
     }
 
@@ -247,9 +251,14 @@ def db(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     )
     session = scoped_session(factory, scopefunc=_app_ctx_id)
     monkeypatch.setattr(_db, "session", session)
+    with app.app_context():
+        forget_site_settings()
+        site_settings()  # read once here, as a running site has them already
     try:
         yield _db
     finally:
+        with app.app_context():
+            forget_site_settings()
         # Sessions are scoped by app context; close any a test left behind in its contexts.
         for leftover in list(session.registry.registry.values()):
             leftover.close()

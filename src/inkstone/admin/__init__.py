@@ -1,14 +1,54 @@
-"""The back office: user administration (the users API, `flask users`, `flask roles`)."""
+"""The back office (后台): dashboard, people, moderation, reports, site settings, audit log.
+
+Each section is a module of this package offering ``bp`` (its pages under ``/admin``), and
+optionally ``api`` (its ``/api/v1/…`` routes), ``public`` (blueprints of pages for readers,
+such as the report form), ``tasks`` (modules defining its Celery tasks) and ``nav`` (its items
+in the back office's side menu, ``NavItem(menu="admin", scope=…)``). Features lower in the stack add
+their own sections (jobs, files) the same way from their ``init_app``.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
+
+SECTIONS = ("dashboard", "people", "moderation", "reports", "site_settings", "audit")
 
 
 def init_app(app: Flask) -> None:
-    """Register the users API and the `flask users` / `flask roles` commands."""
-    from inkstone.admin import api
-    from inkstone.admin.cli import roles_cli, users_cli
-    from inkstone.core.features import Feature, register
+    """Register the back office's sections, the users API and `flask users` / `flask roles`."""
+    from flask_babel import lazy_gettext as _l
 
-    register(app, Feature(name="admin", api=(api.bp,), cli=(users_cli, roles_cli)))
+    from inkstone.admin import api, models  # noqa: F401  (models: the reports table)
+    from inkstone.admin.cli import roles_cli, users_cli
+    from inkstone.core.features import Audience, Feature, NavItem, register
+
+    site, apis, tasks, nav = (
+        [],
+        [api.bp],
+        [],
+        [
+            NavItem(
+                "admin_dashboard.index",
+                _l("Back office"),
+                60,
+                icon="bi-speedometer2",
+                audience=Audience.SIGNED_IN,
+                scope="users:read",
+            )
+        ],
+    )
+    for name in SECTIONS:
+        section = import_module(f"inkstone.admin.{name}")
+        site.append(section.bp)
+        site.extend(getattr(section, "public", ()))
+        apis.extend(getattr(section, "api", ()))
+        tasks.extend(getattr(section, "tasks", ()))
+        nav.extend(getattr(section, "nav", ()))
+    register(
+        app,
+        Feature(
+            name="admin", site=tuple(site), api=tuple(apis), cli=(users_cli, roles_cli), nav=nav
+        ),
+    )

@@ -28,6 +28,7 @@ BODY_MAX = 100_000
 TAG_MAX = 40
 TAGS_PER_ARTICLE = 10
 COMMENT_MAX = 10_000
+HIDDEN_REASON_MAX = 500
 # The running total of published articles (``core.counters``), kept by the services.
 PUBLISHED_ARTICLES = "articles.published"
 
@@ -114,6 +115,13 @@ class Article(TimestampMixin, Base):
     # pages never render Markdown on a read unless the renderer has changed since.
     body_html: Mapped[str | None] = mapped_column(Text, default=None)
     body_html_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Moderation. A hidden article is taken out of public view (``published`` goes false, as
+    # for a draft) and only its author sees it, with the moderator's reason (who hid it is in
+    # the audit log); the author cannot publish it again until a moderator restores it. A
+    # pinned article heads the home page.
+    hidden_at: Mapped[datetime | None] = mapped_column(default=None)
+    hidden_reason: Mapped[str] = mapped_column(String(HIDDEN_REASON_MAX), default="")
+    pinned_at: Mapped[datetime | None] = mapped_column(default=None)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, passive_deletes=True)
@@ -135,6 +143,15 @@ Index(
     Article.created_at,
     Article.id,
     **only_published(Article.published),
+)
+
+
+# The pinned articles heading the home page: few, found without reading the others.
+Index(
+    "ix_articles_pinned_at",
+    Article.pinned_at,
+    sqlite_where=Article.pinned_at.is_not(None),
+    postgresql_where=Article.pinned_at.is_not(None),
 )
 
 

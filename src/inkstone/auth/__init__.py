@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     """Bind tokens, web sign-in and rate limits; register sign-in, sign-up and the user API."""
     from flask_babel import lazy_gettext as _l
 
-    from inkstone.auth import api, views
+    from inkstone.auth import api, invitations, views  # noqa: F401  (invitations: its table)
     from inkstone.auth.permissions import has_scope_named
     from inkstone.auth.signin import init_login
     from inkstone.core.features import Audience, Feature, NavItem, register, registry

@@ -35,6 +35,26 @@ class Event(StrEnum):
     ROLES_CHANGED = "roles.changed"
     STATUS_CHANGED = "status.changed"
     ACCOUNT_DELETED = "account.deleted"
+    # The back office: what moderators and admins did (the actor is always recorded; the
+    # event is about the person whose content or account it touched).
+    CONFIRMATION_RESENT = "email.confirmation_resent"
+    ARTICLE_HIDDEN = "article.hidden"
+    ARTICLE_RESTORED = "article.restored"
+    ARTICLE_REMOVED = "article.removed"
+    ARTICLE_PINNED = "article.pinned"
+    ARTICLE_UNPINNED = "article.unpinned"
+    COMMENT_REMOVED = "comment.removed"
+    GUESTBOOK_REMOVED = "guestbook.removed"
+    REPORT_FILED = "report.filed"
+    REPORT_RESOLVED = "report.resolved"
+    SITE_SETTINGS_CHANGED = "site.settings_changed"
+    INVITATION_CREATED = "invitation.created"
+    INVITATION_REVOKED = "invitation.revoked"
+    INVITATION_USED = "invitation.used"
+    JOB_CANCELLED = "job.cancelled"
+    JOB_RETRIED = "job.retried"
+    UPLOAD_REMOVED = "upload.removed"
+    AUDIT_EXPORTED = "audit.exported"
 
 
 def client_ip() -> str:

@@ -29,6 +29,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from inkstone.auth.models import SIGN_IN_STATUSES, User
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.mail import compose, queue_mail, site_url
+from inkstone.core.site import site_settings
 from inkstone.extensions import db
 
 # A token longer than this was not made here (ours stay well under 200 characters).
@@ -163,7 +164,7 @@ def _send(*, user: User, to: str, subject: Any, template: str, **context: Any) -
 
 
 def _site() -> str:
-    return str(current_app.config["SITE_NAME"])
+    return site_settings().name
 
 
 def send_confirmation(*, user: User) -> None:

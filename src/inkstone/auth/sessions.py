@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from inkstone.auth.audit import client_agent, client_ip
 from inkstone.auth.models import User, UserSession
@@ -61,12 +62,21 @@ def identity_of(user: User, record: UserSession) -> Identity:
 
 
 def find_signed_in(identity: Identity) -> tuple[User, UserSession] | None:
-    """Return the user and session record ``identity`` names, if both still hold (one query)."""
-    row = db.session.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == identity.user_id, UserSession.id == identity.session_id)
-    ).first()
+    """Return the user and session record ``identity`` names, if both still hold (one query).
+
+    The user's roles come in the same query: every page asks for the signed-in user's scopes
+    (the navigation shows the back office to those who may open it).
+    """
+    row = (
+        db.session.execute(
+            select(User, UserSession)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(User.id == identity.user_id, UserSession.id == identity.session_id)
+            .options(joinedload(User.roles))
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     user, record = row

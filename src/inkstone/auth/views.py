@@ -22,6 +22,7 @@ from inkstone.auth.forms import LoginForm, RegisterForm, show_conflict, show_ref
 from inkstone.auth.models import User
 from inkstone.auth.signin import sign_in, sign_out
 from inkstone.core.errors import Conflict, Invalid, Unauthorized
+from inkstone.core.site import site_settings
 from inkstone.extensions import db, limiter
 from inkstone.web.redirects import home_url, safe_next
 
@@ -165,7 +166,7 @@ def _welcome(user: User) -> None:
         _(
             "Welcome to %(site)s, %(username)s! To confirm your email address, "
             "follow the link we sent to %(email)s.",
-            site=current_app.config["SITE_NAME"],
+            site=site_settings().name,
             username=user.username,
             email=user.email,
         ),

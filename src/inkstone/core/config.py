@@ -58,6 +58,8 @@ class Settings:
     RATELIMIT_RESET: str = "5/hour"
     RATELIMIT_MAIL: str = "5/hour"
     RATELIMIT_GUESTBOOK: str = "5/minute;50/day"
+    # Reports of content to the moderators, per signed-in account.
+    RATELIMIT_REPORT: str = "10/minute;50/day"
     # Failed sign-ins for one account (in the last hour) after which the web form asks for a
     # captcha as well.
     CAPTCHA_AFTER_FAILURES: int = 5
@@ -77,6 +79,9 @@ class Settings:
     # Web sessions: "sqlalchemy" (the database) or "redis" (REDIS_URL); default follows REDIS_URL.
     SESSION_BACKEND: str = ""
     SITE_NAME: str = "Inkstone"
+    # How long a process uses the site settings it read before asking whether they changed
+    # (the back office saves them in the database; see core/site.py).
+    SITE_SETTINGS_TTL: float = 2.0
     # "https" when the site is served over HTTPS: HSTS and Secure cookies follow.
     PREFERRED_URL_SCHEME: str = "http"
     # How many proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted.
@@ -225,6 +230,8 @@ def _coerce(name: str, hint: Any, raw: str) -> Any:
             return _to_bool(raw)
         if hint is int:
             return int(raw)
+        if hint is float:
+            return float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name}: {exc}") from exc
     return raw

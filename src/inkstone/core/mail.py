@@ -26,6 +26,7 @@ from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from inkstone.core.site import site_settings
 from inkstone.extensions import db, mail
 
 log = structlog.get_logger(__name__)
@@ -90,7 +91,7 @@ def compose(
 ) -> EmailMultiAlternatives:
     """Return a message in ``locale`` from ``<template>.txt`` and ``<template>.html``."""
     with force_locale(locale or "en"):
-        values = {"site_name": current_app.config["SITE_NAME"], **context}
+        values = {"site_name": site_settings().name, **context}
         text = render_template(f"{template}.txt", **values)
         html = render_template(f"{template}.html", **values)
         subject = str(subject)

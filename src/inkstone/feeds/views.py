@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import escape
 
 from inkstone.articles import tags as article_tags
 from inkstone.auth.usernames import is_deleted_username
+from inkstone.core.site import site_settings
 from inkstone.feeds import queries as feed_queries
 from inkstone.feeds.queries import FeedEntry, FeedSubject
 from inkstone.web.site import current_locale_tag
@@ -94,7 +95,7 @@ def site_rss() -> Response:
 def tag_atom(tag: str) -> Response:
     """Serve the newest articles with a tag as an Atom feed (404 for a tag not in use)."""
     subject = feed_queries.tag_subject(name=tag)
-    site = current_app.config["SITE_NAME"]
+    site = site_settings().name
     return _atom(
         _feed(
             feed_id=_tag_uri("feed", "tag", str(subject.id)),
@@ -112,7 +113,7 @@ def tag_atom(tag: str) -> Response:
 def profile_atom(username: str) -> Response:
     """Serve the newest articles of an author as an Atom feed (404 for an unknown user)."""
     subject: FeedSubject = feed_queries.author_subject(username=username)
-    site = current_app.config["SITE_NAME"]
+    site = site_settings().name
     return _atom(
         _feed(
             feed_id=_tag_uri("feed", "profile", str(subject.id)),
@@ -174,7 +175,7 @@ def robots() -> Response:
 
 
 def _site_feed(self_endpoint: str) -> Feed:
-    site = current_app.config["SITE_NAME"]
+    site = site_settings().name
     return _feed(
         feed_id=_tag_uri("feed"),
         title=site,

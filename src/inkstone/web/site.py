@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from inkstone.core.errors import set_html_error_renderer
 from inkstone.core.features import NavItem, slot, visible_nav
+from inkstone.core.site import site_settings
 from inkstone.extensions import babel, bootstrap, csrf
 from inkstone.i18n.locale import LANGUAGES, select_locale, select_timezone
 from inkstone.web.assets import init_assets
@@ -99,6 +100,7 @@ def init_web(app: Flask) -> None:
         page_window=page_window,
         nav_items=nav_items,
         layout_slot=layout_slot,
+        site=site_settings,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
