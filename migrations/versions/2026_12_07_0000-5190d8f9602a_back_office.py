@@ -269,9 +269,7 @@ def upgrade() -> None:
             "target_type IN ('article', 'comment', 'guestbook')",
             name=op.f("ck_reports_target_known"),
         ),
-        sa.CheckConstraint(
-            "status IN ('open', 'resolved')", name=op.f("ck_reports_status_known")
-        ),
+        sa.CheckConstraint("status IN ('open', 'resolved')", name=op.f("ck_reports_status_known")),
         sa.ForeignKeyConstraint(
             ["reporter_id"],
             ["users.id"],
@@ -292,9 +290,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
     )
-    op.create_index(
-        "ix_reports_status_created_at_id", "reports", ["status", "created_at", "id"]
-    )
+    op.create_index("ix_reports_status_created_at_id", "reports", ["status", "created_at", "id"])
     op.create_index("ix_reports_target", "reports", ["target_type", "target_id"])
     op.create_index(op.f("ix_reports_target_author_id"), "reports", ["target_author_id"])
     op.create_index(

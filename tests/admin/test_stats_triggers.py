@@ -22,9 +22,7 @@ def _today(metric: str) -> int:
     return counters.daily_series(metric, first=today, last=today)[0][1]
 
 
-def test_people_articles_comments_are_counted_as_they_come_and_go(
-    app_ctx, make_user, make_article
-):
+def test_people_articles_comments_are_counted_as_they_come_and_go(app_ctx, make_user, make_article):
     before, signups = _stats(), _today("signups")
     author = make_user()
     reader = make_user(status=UserStatus.UNVERIFIED.value)
