@@ -1,7 +1,8 @@
 """The back office (后台): dashboard, people, moderation, reports, site settings, audit log.
 
 Each section is a module of this package offering ``bp`` (its pages under ``/admin``), and
-optionally ``api`` (its ``/api/v1/…`` routes), ``public`` (blueprints of pages for readers,
+optionally ``api`` (its ``/api/v1/…`` routes), ``slots`` (templates it puts in layout slots
+of pages below it, such as a report button), ``public`` (blueprints of pages for readers,
 such as the report form), ``tasks`` (modules defining its Celery tasks) and ``nav`` (its items
 in the back office's side menu, ``NavItem(menu="admin", scope=…)``). Features lower in the stack add
 their own sections (jobs, files) the same way from their ``init_app``.
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     from inkstone.admin.cli import roles_cli, users_cli
     from inkstone.core.features import Audience, Feature, NavItem, register
 
+    slots: dict[str, list[str]] = {}
     site, apis, tasks, nav = (
         [],
         [api.bp],
@@ -45,6 +47,8 @@ def init_app(app: Flask) -> None:
         site.extend(getattr(section, "public", ()))
         apis.extend(getattr(section, "api", ()))
         tasks.extend(getattr(section, "tasks", ()))
+        for slot_name, templates in getattr(section, "slots", {}).items():
+            slots.setdefault(slot_name, []).extend(templates)
         nav.extend(getattr(section, "nav", ()))
     register(
         app,
