@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inkstone.core.db import Base, BigId, counters, reads, utcnow
@@ -115,11 +116,18 @@ def site_settings() -> SiteSettings:
     cached: _Cached | None = app.extensions.get(_EXTENSION)
     now = time.monotonic()
     if cached is None or now - cached.checked >= ttl:
-        version = int(reads.scalar(_VERSION_READ) or 0)
-        if cached is None or cached.version != version:
-            cached = _Cached(version=version, settings=_load(app), checked=now)
-        else:
-            cached = _Cached(version=version, settings=cached.settings, checked=now)
+        try:
+            version = int(reads.scalar(_VERSION_READ) or 0)
+            settings = (
+                _load(app) if cached is None or cached.version != version else cached.settings
+            )
+        except SQLAlchemyError:
+            # The database is down or this request's transaction failed: the error page
+            # still needs a site name. Use what was read last, or the defaults.
+            found = cached.settings if cached is not None else defaults(app)
+            g._site_settings = found
+            return found
+        cached = _Cached(version=version, settings=settings, checked=now)
         with _lock:
             app.extensions[_EXTENSION] = cached
     g._site_settings = cached.settings
