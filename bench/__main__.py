@@ -34,6 +34,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument(
+        "--admin-connections",
+        type=int,
+        default=4,
+        help="wrk connections of the back-office rows (dashboard, stats): a few staff at "
+        "once (default 4; 0: --connections)",
+    )
+    p.add_argument(
         "--only",
         default="",
         help=f"comma-separated subset of {','.join(scenarios.NAMES)} (hello always runs)",
@@ -183,6 +190,8 @@ def _serve_and_measure(
         reader_token=scenarios.login(web.base_url, email=data.reader_email, password=data.password),
         writer_token=scenarios.login(web.base_url, email=data.writer_email, password=data.password),
         threads=args.threads,
+        admin_connections=args.admin_connections or None,
+        **_admin_credentials(args, data, web),
     )
     plan = [s for s in plan if not args.only or s.name in {*args.only, *scenarios.BASELINES}]
     by_server = {"inkstone": web, "hello": hello}
@@ -200,6 +209,22 @@ def _serve_and_measure(
             time.sleep(3600)
 
 
+def _admin_credentials(
+    args: argparse.Namespace, data: dataset.Dataset, web: servers.Server
+) -> dict[str, str]:
+    """Sign the dataset's admin in (web session and token) when a back-office row runs."""
+    if args.only and not args.only & {"dashboard", "stats"}:
+        return {}
+    if not data.admin_email:
+        raise servers.ServerError("the dataset has no admin account; rebuild it (--rebuild)")
+    try:
+        cookie = scenarios.web_login(web.base_url, email=data.admin_email, password=data.password)
+    except RuntimeError as exc:
+        raise servers.ServerError(str(exc)) from exc
+    token = scenarios.login(web.base_url, email=data.admin_email, password=data.password)
+    return {"admin_cookie": cookie, "admin_token": token}
+
+
 def _prune_logs(keep: int = 10) -> None:
     """Keep the server logs of the last few runs only (each run writes two)."""
     logs = sorted(LOGS.glob("*.log")) if LOGS.exists() else []
@@ -212,7 +237,7 @@ def _measure(
 ) -> wrk.WrkResult:
     kwargs: dict[str, Any] = {
         "threads": args.threads,
-        "connections": args.connections,
+        "connections": scenario.connections or args.connections,
         "headers": scenario.headers,
         "script": scenario.script,
         "script_args": list(scenario.script_args),
@@ -266,6 +291,7 @@ def _report(
         "wrk": {
             "threads": args.threads,
             "connections": args.connections,
+            "admin_connections": args.admin_connections or args.connections,
             "duration_s": args.duration,
             "warmup_s": args.warmup,
         },

@@ -57,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 PASSWORD = "inkstone-bench"
-FORMAT = 5  # bump when the generated data changes, to invalidate cached databases
+FORMAT = 6  # bump when the generated data changes, to invalidate cached databases
 BATCH = 5_000
 FAVORITE_SLUGS = 20_000  # articles the favorite benchmark cycles through
 BENCH_DOMAIN = "@bench.inkstone.test"
@@ -87,6 +87,7 @@ class Dataset:
     format: int = FORMAT
     render_version: int | None = None  # the Markdown renderer that filled body_html
     drafts: int = 0  # drafts of one followed author, newer than every published article
+    admin_email: str = ""  # an author who also holds the admin role (the dashboard's viewer)
 
     @property
     def favorite_slugs(self) -> Path:
@@ -214,6 +215,7 @@ def build(final: Path, *, articles: int, users: int, drafts: int = 0) -> Dataset
         reader_email=generate.email(generate.READER_INDEX),
         writer_email=generate.email(generate.WRITER_INDEX),
         writer_id=generate.WRITER_INDEX + 1,
+        admin_email=generate.email(generate.ADMIN_INDEX),
         migration_head=migration_head(),
         render_version=render_version(),
         drafts=drafts,
@@ -300,6 +302,8 @@ def _load(conn: Connection, *, articles: int, users: int) -> dict[str, Any]:
     _insert(conn, User.__table__, rows)  # type: ignore[arg-type]
     role_id = conn.scalar(select(Role.id).where(Role.name == "author"))
     _insert(conn, user_roles, ({"user_id": i + 1, "role_id": role_id} for i in range(users)))
+    admin_role = conn.scalar(select(Role.id).where(Role.name == "admin"))
+    conn.execute(user_roles.insert(), {"user_id": generate.ADMIN_INDEX + 1, "role_id": admin_role})
     _insert(conn, Follow.__table__, generate.follows(users, when=start))  # type: ignore[arg-type]
     _insert(conn, Tag.__table__, generate.tags(when=start))  # type: ignore[arg-type]
 
@@ -483,6 +487,7 @@ def _verify(engine: Engine) -> dict[str, int]:
                 published_links,
             ),
         }
+        checks.update(_dashboard_checks(one, counts, published))
         if "tag_names" in Article.__table__.c:  # the cached names: every article has a tag
             checks["articles.tag_names"] = (
                 one("SELECT count(*) FROM articles WHERE tag_names = '[]'"),
@@ -500,3 +505,36 @@ def _verify(engine: Engine) -> dict[str, int]:
     if wrong:
         raise DatasetError(f"counters disagree with rows (counter, rows): {wrong}")
     return counts
+
+
+def _dashboard_checks(
+    one: Callable[[str], int], counts: dict[str, int], published: int
+) -> dict[str, tuple[int, int]]:
+    """Return the dashboard's trigger-kept numbers beside the rows they count.
+
+    The bulk inserts go through the migration's triggers like any other write, so the
+    ``stats.…`` counters and the daily roll-ups must agree with the rows without being set.
+    """
+
+    def counter(name: str) -> int:
+        return one(f"SELECT coalesce(sum(value), 0) FROM counters WHERE name = 'stats.{name}'")
+
+    def daily(metric: str) -> int:
+        return one(f"SELECT coalesce(sum(count), 0) FROM daily_counts WHERE metric = '{metric}'")
+
+    return {
+        "stats.users.active": (counter("users.active"), counts["users"]),
+        "stats.articles.published": (counter("articles.published"), published),
+        "stats.articles.drafts": (counter("articles.drafts"), counts["drafts"]),
+        "stats.comments": (counter("comments"), counts["comments"]),
+        "daily_counts.signups": (daily("signups"), counts["users"]),
+        "daily_counts.articles": (daily("articles"), published),
+        "daily_counts.comments": (daily("comments"), counts["comments"]),
+        "admins": (
+            one(
+                "SELECT count(*) FROM user_roles JOIN roles ON roles.id = user_roles.role_id "
+                "WHERE roles.name = 'admin'"
+            ),
+            1,
+        ),
+    }

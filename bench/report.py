@@ -52,6 +52,7 @@ def judge(scenario: Scenario, result: WrkResult, hello_rps: float | None) -> dic
     return {
         "name": scenario.name,
         "label": scenario.label,
+        "connections": scenario.connections,  # None: the run's --connections
         "path": scenario.path if scenario.script is None else f"{scenario.label} (lua)",
         "requests_per_sec": result.requests_per_sec,
         "requests": result.requests,

@@ -4,6 +4,7 @@ Revision ID: 5190d8f9602a
 Revises: 3fd2987093ce
 Create Date: 2026-12-07 00:00:00
 
+Indexes on the audit log for reading it whole or by actor, newest first (the audit page).
 The dashboard shows people by status, drafts, hidden articles, comments, guestbook messages,
 uploads and their bytes, jobs by status and open reports, and sign-ups, articles and comments
 per day — at a million articles, without counting a table per request. Triggers keep those
@@ -314,6 +315,10 @@ def upgrade() -> None:
         sqlite_where=sa.text("pinned_at IS NOT NULL"),
         postgresql_where=sa.text("pinned_at IS NOT NULL"),
     )
+    op.create_index("ix_audit_events_created_at_id", "audit_events", ["created_at", "id"])
+    op.create_index(
+        "ix_audit_events_actor_id_created_at", "audit_events", ["actor_id", "created_at"]
+    )
     _fill_counts(dialect)
     _create_triggers(dialect)
 
@@ -322,6 +327,8 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     _drop_triggers(dialect)
     op.execute("DELETE FROM counters WHERE name LIKE 'stats.%'")
+    op.drop_index("ix_audit_events_actor_id_created_at", table_name="audit_events")
+    op.drop_index("ix_audit_events_created_at_id", table_name="audit_events")
     op.drop_index("ix_articles_pinned_at", table_name="articles")
     # Plain DROP COLUMN (SQLite 3.35+): none of these is indexed any more, and a batch copy
     # of the articles table would have to carry its partial indexes across.

@@ -382,3 +382,13 @@ def test_the_cli_changes_admins_while_another_remains(app, cli_runner, admin, ma
     make_user(username="deputy", role=RoleName.ADMIN)
     assert cli_runner.invoke(args=["users", "suspend", "root"]).exit_code == 0
     assert _reload(app, admin).status == "suspended"
+
+
+def test_the_users_list_still_matches_the_start_only(client, admin, make_user, auth_headers):
+    make_user(username="alice", email="alice@example.org")
+    make_user(username="malice", email="m@example.org")
+    headers = auth_headers(admin)
+    assert _names(_users(client, headers, "?q=ALI")) == ["alice"]
+    # The back office's search (`/admin/users`) matches any part.
+    found = client.get("/api/v1/admin/users?q=ALI", headers=headers)
+    assert sorted(user["username"] for user in found.json["users"]) == ["alice", "malice"]

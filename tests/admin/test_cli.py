@@ -143,3 +143,84 @@ def test_a_suspended_users_token_and_web_session_stop_working(
     settings = client.get("/settings")
     assert settings.status_code == 302  # the web session no longer counts: sent to sign in
     assert "/login" in settings.headers["Location"]
+
+
+# --------------------------------------------------------------------------- set-password
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def test_set_password_prompts_twice_without_echo_and_ends_every_session(
+    app, client, cli_runner, make_user, auth_headers
+):
+    from inkstone.auth.audit import Event, list_events
+    from tests.conftest import DEFAULT_PASSWORD
+
+    user = make_user(username="pam", email="pam@example.org")
+    headers = auth_headers(user)
+    result = cli_runner.invoke(
+        args=["users", "set-password", "pam"], input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert NEW_PASSWORD not in result.output  # hidden input
+    assert "Password: " in result.output
+    assert "Repeat for confirmation: " in result.output  # asked twice
+    assert "pam has a new password" in result.output
+    assert client.get("/api/v1/user", headers=headers).status_code == 401  # old token revoked
+    old = {"user": {"email": "pam@example.org", "password": DEFAULT_PASSWORD}}
+    new = {"user": {"email": "pam@example.org", "password": NEW_PASSWORD}}
+    assert client.post("/api/v1/users/login", json=old).status_code == 401
+    assert client.post("/api/v1/users/login", json=new).status_code == 200
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert verify_password(stored.password_hash, NEW_PASSWORD)
+        assert list_events(user=stored, event=Event.PASSWORD_CHANGED.value)
+
+
+def test_set_password_refuses_two_different_entries(app, cli_runner, make_user):
+    user = make_user(username="pam")
+    result = cli_runner.invoke(
+        args=["users", "set-password", "pam"],
+        input=f"{NEW_PASSWORD}\nsomething else\n{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
+    )
+    assert "do not match" in result.output.lower() or "don't match" in result.output.lower()
+    assert result.exit_code == 0, result.output  # asked again, then the matching pair is taken
+    with app.app_context():
+        assert verify_password(db.session.get(User, user.id).password_hash, NEW_PASSWORD)
+
+
+def test_set_password_validates_like_create_admin(app, cli_runner, make_user):
+    from tests.conftest import DEFAULT_PASSWORD
+
+    user = make_user(username="pam", email="pam@example.org")
+    short = cli_runner.invoke(args=["users", "set-password", "pam"], input="short\nshort\n")
+    assert short.exit_code == 2
+    assert "8 to 128 characters" in short.output
+    common = cli_runner.invoke(args=["users", "set-password", "pam", "--password", "password123"])
+    assert common.exit_code == 1
+    assert "password: is too common" in common.output
+    personal = cli_runner.invoke(
+        args=["users", "set-password", "pam", "--password", "pam@example.org"]
+    )
+    assert personal.exit_code == 1
+    assert "Traceback" not in short.output + common.output + personal.output
+    with app.app_context():
+        assert verify_password(db.session.get(User, user.id).password_hash, DEFAULT_PASSWORD)
+
+
+def test_set_password_refuses_unknown_and_deleted_users(app, cli_runner, make_user):
+    from inkstone.accounts.deletion import delete_account
+
+    missing = cli_runner.invoke(
+        args=["users", "set-password", "nobody", "--password", NEW_PASSWORD]
+    )
+    assert missing.exit_code == 1
+    assert "no user called 'nobody'" in missing.output
+    gone = make_user(username="gone")
+    with app.app_context():
+        delete_account(user=db.session.get(User, gone.id), remove_content=False)
+        db.session.commit()
+    deleted = cli_runner.invoke(
+        args=["users", "set-password", f"deleted-{gone.id}", "--password", NEW_PASSWORD]
+    )
+    assert deleted.exit_code == 1

@@ -113,6 +113,13 @@ NEW_TOKEN = frozenset(
 
 
 DELETES_THE_USER = frozenset({("DELETE", "/api/v1/user"), ("DELETE", "/api/user")})
+# The site settings the contract tests need: anyone may sign up and write at once.
+OPEN_SITE = {
+    "registration": "open",
+    "requireEmailConfirmation": False,
+    "commentsEnabled": True,
+    "defaultLanguage": "",
+}
 
 
 class ContractClient(FlaskClient):
@@ -176,6 +183,21 @@ class ContractData:
             self.token = body()["user"]["token"]
         elif status == 204 and (method, path) in DELETES_THE_USER:
             self.start_over()  # a generated request guessed the password it had just set
+        elif (
+            status == 204
+            and method == "DELETE"
+            and path.startswith(f"{API_PREFIX}/admin/users/")
+            and path.rsplit("/", 1)[-1] == self.other_username
+        ):
+            _register(self.client, self.other_username)  # the name is free again: make it anew
+        elif status == 200 and (method, path) == ("PUT", f"{API_PREFIX}/admin/settings"):
+            # A generated request closed sign-up or required confirmed addresses: open them
+            # again, or the next sample user could not be registered (or could not write).
+            self.client.put(
+                f"{API_PREFIX}/admin/settings",
+                json={"settings": OPEN_SITE},
+                headers=self.headers,
+            )
 
     @property
     def headers(self) -> dict[str, str]:
@@ -193,6 +215,8 @@ class ContractData:
             "session_id": self.ensure_session,
             "job_id": self.ensure_job,
             "upload_id": self.ensure_upload,
+            "invitation_id": self.ensure_invitation,
+            "report_id": self.ensure_report,
         }
         return ensure[name]()
 
@@ -296,6 +320,28 @@ class ContractData:
         assert response.status_code == 201, response.data
         self.upload_id = int(response.get_json()["upload"]["id"])
         return self.upload_id
+
+    def ensure_invitation(self) -> int:
+        """Return the id of a new invitation (made by the sample user, an admin)."""
+        response = self.client.post(
+            f"{API_PREFIX}/admin/invitations", json={"invitation": {}}, headers=self.headers
+        )
+        assert response.status_code == 201, response.data
+        return int(response.get_json()["invitation"]["id"])
+
+    def ensure_report(self) -> int:
+        """Return the id of an open report (of a guestbook message), filing one if none is."""
+        listed = self.client.get(f"{API_PREFIX}/admin/reports?status=open", headers=self.headers)
+        assert listed.status_code == 200, listed.data
+        if listed.get_json()["reports"]:
+            return int(listed.get_json()["reports"][0]["id"])
+        response = self.client.post(
+            f"{API_PREFIX}/reports",
+            json={"report": {"guestbookMessage": self.ensure_message()}, "reason": "Contract"},
+            headers=self.headers,
+        )
+        assert response.status_code == 201, response.data
+        return int(response.get_json()["report"]["id"])
 
     def ensure_message(self) -> int:
         """Return the id of a guestbook message, signing the guestbook if a test deleted it."""

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import _, refresh
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from inkstone.accounts import deletion
 from inkstone.accounts.devices import parse_user_agent
 from inkstone.accounts.forms import DeleteAccountForm
 from inkstone.auth import services, sessions
-from inkstone.auth.audit import Event, LoggedEvent, audit_log, record_event
+from inkstone.auth.audit import Event, audit_log, record_event
+from inkstone.auth.audit_text import sentence
 from inkstone.auth.forms import SettingsForm, show_conflict, show_refusal
 from inkstone.auth.models import User, UserSession
 from inkstone.auth.signin import current_session, sign_in, sign_out, web_user
-from inkstone.auth.usernames import is_deleted_username
 from inkstone.core.errors import Conflict, Invalid, Unauthorized
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db, limiter
@@ -149,62 +148,6 @@ class EventRow(NamedTuple):
     device: str
 
 
-def _names(values: Any) -> str:
-    if isinstance(values, list | tuple):
-        return ", ".join(str(value) for value in values) or "–"
-    return str(values) if values else "–"
-
-
-def _changed(detail: dict[str, Any]) -> dict[str, str]:
-    return {"before": _names(detail.get("before")), "after": _names(detail.get("after"))}
-
-
-# Events told without their detail (translated when shown).
-_PLAIN: dict[str, Any] = {
-    Event.REGISTERED: _l("Account created"),
-    Event.SIGNED_OUT: _l("Signed out"),
-    Event.SESSION_ENDED: _l("A session was signed out"),
-    Event.TOKENS_REVOKED: _l("API tokens revoked"),
-    Event.PASSWORD_CHANGED: _l("Password changed"),
-    Event.PASSWORD_RESET_REQUESTED: _l("Password reset requested"),
-    Event.PASSWORD_RESET: _l("Password reset"),
-    Event.EMAIL_CONFIRMED: _l("Email address confirmed"),
-    Event.EMAIL_CHANGE_REQUESTED: _l("Change of email address requested"),
-    Event.EMAIL_CHANGED: _l("Email address changed"),
-    Event.ACCOUNT_DELETED: _l("Account deleted"),
-}
-
-
-def _told(kind: str, detail: dict[str, Any]) -> str:
-    """Return what happened as a sentence, reading the detail its service records."""
-    api = detail.get("via") == "api"
-    if kind == Event.SIGNIN_SUCCEEDED:
-        return str(_("Signed in through the API") if api else _("Signed in"))
-    if kind == Event.SIGNIN_FAILED:
-        return str(
-            _("Failed sign-in attempt through the API") if api else _("Failed sign-in attempt")
-        )
-    if kind == Event.SESSIONS_ENDED:
-        if detail.get("kept_current"):
-            return str(_("Signed out everywhere else"))
-        return str(_("Signed out everywhere"))
-    if kind == Event.ROLES_CHANGED:
-        return str(_("Roles changed: %(before)s → %(after)s", **_changed(detail)))
-    if kind == Event.STATUS_CHANGED:
-        return str(_("Account status changed: %(before)s → %(after)s", **_changed(detail)))
-    plain = _PLAIN.get(kind)
-    return str(plain) if plain is not None else kind
-
-
-def _sentence(event: LoggedEvent) -> str:
-    detail = event.detail if isinstance(event.detail, dict) else {}
-    sentence = _told(event.event, detail)
-    if event.actor is not None:
-        actor = _("deleted user") if is_deleted_username(event.actor) else event.actor
-        return str(_("%(what)s (by %(actor)s)", what=sentence, actor=actor))
-    return sentence
-
-
 @bp.get("/settings/security")
 @login_required
 def security() -> ResponseReturnValue:
@@ -218,7 +161,7 @@ def security() -> ResponseReturnValue:
         abort(404)
     more = len(events) > page.limit
     rows = [
-        EventRow(_sentence(e), e.created_at, e.ip, "" if e.actor else device_label(e.user_agent))
+        EventRow(sentence(e), e.created_at, e.ip, "" if e.actor else device_label(e.user_agent))
         for e in events[: page.limit]
     ]
     return render_template("accounts/security.html", events=rows, page=number, more=more)

@@ -11,6 +11,7 @@ their own sections (jobs, files) the same way from their ``init_app``.
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from flask import Flask
 
@@ -26,21 +27,19 @@ def init_app(app: Flask) -> None:
     from inkstone.core.features import Audience, Feature, NavItem, register
 
     slots: dict[str, list[str]] = {}
-    site, apis, tasks, nav = (
-        [],
-        [api.bp],
-        [],
-        [
-            NavItem(
-                "admin_dashboard.index",
-                _l("Back office"),
-                60,
-                icon="bi-speedometer2",
-                audience=Audience.SIGNED_IN,
-                scope="users:read",
-            )
-        ],
-    )
+    site: list[Any] = []
+    apis: list[Any] = [api.bp]
+    tasks: list[str] = []
+    nav: list[NavItem] = [
+        NavItem(
+            "admin_dashboard.index",
+            _l("Back office"),
+            60,
+            icon="bi-speedometer2",
+            audience=Audience.SIGNED_IN,
+            scope="users:read",
+        )
+    ]
     for name in SECTIONS:
         section = import_module(f"inkstone.admin.{name}")
         site.append(section.bp)
@@ -53,6 +52,12 @@ def init_app(app: Flask) -> None:
     register(
         app,
         Feature(
-            name="admin", site=tuple(site), api=tuple(apis), cli=(users_cli, roles_cli), nav=nav
+            name="admin",
+            site=tuple(site),
+            api=tuple(apis),
+            cli=(users_cli, roles_cli),
+            tasks=tuple(tasks),
+            nav=nav,
+            slots=slots,
         ),
     )

@@ -1,4 +1,4 @@
-"""``flask users …``: account administration from the shell."""
+"""``flask users …`` and ``flask roles …``: account administration from the shell."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from inkstone.admin import services as admin_services
 from inkstone.auth import services
 from inkstone.auth.models import RoleName, User, UserStatus
+from inkstone.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from inkstone.auth.permissions import ROLE_SCOPES
 from inkstone.core.errors import DomainError
 from inkstone.extensions import db
@@ -34,8 +35,10 @@ def _user(username: str) -> User:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_admin(username: str, email: str, password: str) -> None:
     """Create an account with the admin role."""
-    if not 8 <= len(password) <= 128:
-        raise click.BadParameter("must be 8 to 128 characters", param_hint="--password")
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise click.BadParameter(
+            f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters", param_hint="--password"
+        )
     try:
         user = services.register_user(
             username=username, email=email, password=password, role=RoleName.ADMIN, confirmed=True
@@ -45,6 +48,22 @@ def create_admin(username: str, email: str, password: str) -> None:
         raise click.ClickException(f"{exc.field}: {exc.message}") from exc
     db.session.commit()
     click.echo(f"Created admin {user.username} <{user.email}>.")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def set_password(username: str, password: str) -> None:
+    """Give USERNAME a new password; every session and API token of theirs ends."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise click.BadParameter(
+            f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters", param_hint="--password"
+        )
+    user = _user(username)
+    with _explained_refusal():
+        services.update_user(user=user, changes={"password": password})
+    db.session.commit()
+    click.echo(f"{user.username} has a new password; they were signed out everywhere.")
 
 
 @users_cli.command("set-role")

@@ -11,7 +11,9 @@ from typing import Any
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
+from marshmallow import ValidationError, validates_schema
 
+from inkstone.admin.services import BULK_MAX, BulkAction, Outcome, Sort
 from inkstone.auth.audit import Event
 from inkstone.auth.models import EMAIL_MAX, USERNAME_MAX, RoleName, User, UserStatus
 from inkstone.core.schemas import InputSchema, OutputSchema, PageQuery, TextOrEmpty, Timestamp
@@ -131,3 +133,95 @@ class AuditEventFields(Schema):
 
 class AuditEventListOut(OutputSchema):
     audit_events = List(Nested(AuditEventFields), required=True, data_key="auditEvents")
+
+
+# --------------------------------------------------------------------------- the back office
+
+SORTS = [sort.value for sort in Sort]
+BULK_ACTIONS = [action.value for action in BulkAction]
+
+
+class DirectoryQuery(PageQuery):
+    q = String(
+        validate=Length(1, EMAIL_MAX),
+        metadata={"description": "Any part of the username or email address (any case)."},
+    )
+    status = String(
+        validate=OneOf([status.value for status in UserStatus]),
+        metadata={"description": "Only accounts in this state (default: all but deleted ones)."},
+    )
+    role = String(validate=OneOf(ROLE_NAMES), metadata={"description": "Only holders of a role."})
+    confirmed = Boolean(
+        metadata={"description": "Only accounts whose address is (`true`) or is not confirmed."}
+    )
+    sort = String(
+        load_default=Sort.NEWEST.value,
+        validate=OneOf(SORTS),
+        metadata={
+            "description": "The order: newest (default), oldest, username, last sign-in, "
+            "or most published articles first."
+        },
+    )
+
+
+class DeleteQuery(InputSchema):
+    content = String(
+        load_default="keep",
+        validate=OneOf(["keep", "remove"]),
+        metadata={
+            "description": "`keep` (default): their articles and comments stay, under "
+            '"deleted user"; `remove`: they go with the account.'
+        },
+    )
+
+
+class BulkIn(InputSchema):
+    usernames = List(
+        String(validate=Length(1, USERNAME_MAX * 4)),
+        required=True,
+        validate=Length(1, BULK_MAX),
+        metadata={"description": f"The people to act on (at most {BULK_MAX})."},
+    )
+    action = String(required=True, validate=OneOf(BULK_ACTIONS))
+    role = String(
+        validate=OneOf(ROLE_NAMES),
+        metadata={"description": "For `set-role`: the one role each person is to hold."},
+    )
+
+    @validates_schema
+    def role_for_set_role(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuse ``set-role`` without the role to give."""
+        if data.get("action") == BulkAction.SET_ROLE and not data.get("role"):
+            raise ValidationError({"role": ["choose the role to give"]})
+
+
+class BulkResultFields(Schema):
+    username = String(required=True)
+    ok = Boolean(required=True, metadata={"description": "Whether the action applied."})
+    user = Nested(
+        AdminUserFields,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The account after the action; `null`: no such username."},
+    )
+    errors = Dict(
+        keys=String(),
+        values=List(String()),
+        required=True,
+        allow_none=True,
+        metadata={"description": "Why it did not apply (`null` when it did)."},
+    )
+
+
+class BulkOut(OutputSchema):
+    results = List(Nested(BulkResultFields), required=True)
+
+
+def bulk_result(outcome: Outcome) -> dict[str, Any]:
+    """Return what a bulk action did to one person, as the API says it."""
+    return {
+        "username": outcome.username,
+        "ok": outcome.ok,
+        "user": admin_user(outcome.user) if outcome.user is not None else None,
+        "errors": outcome.error.errors() if outcome.error is not None else None,
+    }

@@ -45,10 +45,16 @@ def _add_slug_converter(state: BlueprintSetupState) -> None:
 
 
 def _article_out(view: queries.ArticleView) -> dict[str, Any]:
-    """Wrap one article; a draft also says ``"published": false`` (see ``ArticleFieldsOut``)."""
+    """Wrap one article; a draft also says ``"published": false`` (see ``ArticleFieldsOut``).
+
+    A hidden article (seen by its author only) also says why: ``"hiddenReason"``.
+    """
     if view.published:
         return {"article": view}
-    return {"article": {**view._asdict(), "draft_published": False}}
+    fields = {**view._asdict(), "draft_published": False}
+    if view.hidden_reason is not None:
+        fields["draft_hidden_reason"] = view.hidden_reason
+    return {"article": fields}
 
 
 def _list_out(page: queries.ArticlePage) -> dict[str, Any]:
@@ -115,7 +121,8 @@ def get_article(slug: str) -> dict[str, Any]:
 def update_article(slug: str, body: dict[str, Any]) -> dict[str, Any]:
     """Update an article
 
-    Send only the fields to change. A new title gives the article a new slug.
+    Send only the fields to change. A new title gives the article a new slug. An article a
+    moderator hid cannot be published again by its author (403).
     """
     article = services.get_article(slug=slug, viewer=signed_in_user())
     services.update_article(article=article, actor=signed_in_user(), changes=body["article"])
@@ -188,7 +195,10 @@ def list_comments(slug: str) -> dict[str, Any]:
 @bp.output(CommentOut)
 @bp.doc(tags=["Comments"], responses=[403, 404, 413], operation_id="CreateArticleComment")
 def add_comment(slug: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Create a comment for an article"""
+    """Create a comment for an article
+
+    While the site has comments closed (a site setting), this answers 403.
+    """
     article = services.get_article(slug=slug, viewer=signed_in_user())
     comment = comments.add_comment(
         article=article, author=signed_in_user(), body=body["comment"]["body"]

@@ -8,12 +8,14 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 
 from inkstone.articles.models import Article, Comment
+from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
 from inkstone.core import events
 from inkstone.core.db import reads
 from inkstone.core.db.ids import is_possible_id
-from inkstone.core.errors import Invalid, NotFound
+from inkstone.core.errors import Invalid, NotFound, PermissionDenied
+from inkstone.core.site import site_settings
 from inkstone.extensions import db
 from inkstone.profiles.services import ProfileView, following_ids
 
@@ -70,8 +72,13 @@ def list_comments(*, slug: str, viewer: User | None) -> list[CommentView]:
     ]
 
 
+COMMENTS_CLOSED = "comments are closed on this site"
+
+
 def add_comment(*, article: Article, author: User, body: str) -> CommentView:
-    """Add ``author``'s comment under ``article``."""
+    """Add ``author``'s comment under ``article`` (refused while the site closes comments)."""
+    if not site_settings().comments_enabled:
+        raise PermissionDenied(COMMENTS_CLOSED, field="comment")
     ensure_scope(author, Scope.COMMENTS_WRITE)
     if not article.published:
         raise Invalid("a draft can't be commented on", field="article")
@@ -102,6 +109,15 @@ def delete_comment(*, article: Article, comment_id: int, actor: User) -> bool:
     ensure_can_edit(comment, actor, moderate=Scope.COMMENTS_MODERATE, what="comment")
     own = comment.author_id == actor.id
     author_id = comment.author_id
+    if not own:  # a moderator's removal is a back-office action: the audit log keeps it
+        record_event(
+            Event.COMMENT_REMOVED,
+            user=comment.author,
+            actor=actor,
+            comment_id=str(comment.id),
+            slug=article.slug,
+            excerpt=" ".join(comment.body.split())[:80],
+        )
     db.session.delete(comment)
     db.session.flush()
     events.comment_deleted.send(

@@ -12,7 +12,7 @@ hottest path of the site.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
@@ -56,14 +56,17 @@ class ArticleView(NamedTuple):
     author: ProfileView
     published: bool = True
     body_html: str | None = None
+    # Set for its author only (others never see a hidden article): why a moderator hid it.
+    hidden_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ArticlePage:
-    """One page of a list and the list's total length."""
+    """One page of a list and the list's total length (``pinned``: what heads the home page)."""
 
     articles: list[ArticleView]
     total: int
+    pinned: list[ArticleView] = field(default_factory=list)
 
 
 class ArticleRow(NamedTuple):
@@ -85,6 +88,8 @@ class ArticleRow(NamedTuple):
     published: bool = True
     body_html: str | None = None
     body_html_version: int = 0
+    hidden_at: datetime | None = None
+    hidden_reason: str = ""
 
     @classmethod
     def of(cls, article: Article) -> ArticleRow:
@@ -107,6 +112,8 @@ class ArticleRow(NamedTuple):
             a.published,
             a.body_html,
             a.body_html_version,
+            a.hidden_at,
+            a.hidden_reason,
         )
 
 
@@ -157,6 +164,7 @@ def present(
             author=ProfileView(r.username, r.bio, r.image, r.author_id in following),
             published=r.published,
             body_html=body_html_of(r),
+            hidden_reason=r.hidden_reason if r.hidden_at is not None else None,
         )
         for r in rows
     ]
@@ -183,7 +191,7 @@ def present_one(
     return present([ArticleRow.of(article)], viewer=viewer, favorited_ids=known)[0]
 
 
-_PAGE_COLUMNS = (
+PAGE_COLUMNS = (
     Article.id,
     Article.slug,
     Article.title,
@@ -201,11 +209,13 @@ _PAGE_COLUMNS = (
 
 _ARTICLE_BY_SLUG = (
     select(
-        *_PAGE_COLUMNS,
+        *PAGE_COLUMNS,
         Article.body,
         Article.published,
         Article.body_html,
         Article.body_html_version,
+        Article.hidden_at,
+        Article.hidden_reason,
     )
     .join(User, User.id == Article.author_id)
     .where(Article.slug == bindparam("slug"))
@@ -242,7 +252,7 @@ def page_statement(
     Pages hold published articles, or only drafts with ``drafts=True`` (an author's own).
     """
     query = (
-        select(*_PAGE_COLUMNS)
+        select(*PAGE_COLUMNS)
         .join(User, User.id == Article.author_id)
         # a literal, as in the partial indexes' WHERE (see ``models.only_published``)
         .where(Article.published == (false() if drafts else true()))

@@ -86,6 +86,14 @@ class ArticleFieldsOut(ArticleSummaryFields):
         attribute="draft_published",
         metadata={"description": "Inkstone extension: present, and `false`, on drafts only."},
     )
+    hidden_reason = String(
+        attribute="draft_hidden_reason",
+        data_key="hiddenReason",
+        metadata={
+            "description": "Inkstone extension: present on an article a moderator hid (shown "
+            "to its author only): the moderator's reason."
+        },
+    )
 
 
 class ArticleOut(OutputSchema):

@@ -18,7 +18,7 @@ from inkstone.auth.permissions import Scope, ensure_can_edit, ensure_scope
 from inkstone.core import events
 from inkstone.core.db import counters, utcnow
 from inkstone.core.db.writes import insert_ignoring_conflicts
-from inkstone.core.errors import Invalid, NotFound
+from inkstone.core.errors import Invalid, NotFound, PermissionDenied
 from inkstone.extensions import db
 
 
@@ -123,15 +123,22 @@ def create_article(
 
 
 EDITABLE_FIELDS = frozenset({"title", "description", "body", "tag_list", "published"})
+# A moderator hid the article (``articles.moderation``): only a moderator's restore publishes it.
+HIDDEN_BY_MODERATOR = (
+    "a moderator hid this article; it can't be published again until a moderator restores it"
+)
 
 
 def update_article(*, article: Article, actor: User, changes: Mapping[str, Any]) -> Article:
     """Apply ``changes`` to ``article``; a new title gives a new slug.
 
     ``published`` moves a draft out (it then counts as new: its date becomes now) or takes
-    a published article back to a draft.
+    a published article back to a draft. A hidden article is not published this way
+    (``PermissionDenied``): a moderator restores it.
     """
     ensure_can_edit(article, actor, moderate=Scope.ARTICLES_MODERATE, what="article")
+    if changes.get("published") and article.hidden_at is not None:
+        raise PermissionDenied(HIDDEN_BY_MODERATOR, field="published")
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")

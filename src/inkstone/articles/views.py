@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from inkstone.articles import comments, fragments, markdown, queries, services, tags
+from inkstone.articles import comments, fragments, markdown, moderation, queries, services, tags
 from inkstone.articles.forms import ArticleForm, CommentForm
 from inkstone.articles.models import BODY_MAX, TAG_MAX, TAGS_PER_ARTICLE, Article
 from inkstone.auth import services as auth_services
@@ -34,6 +34,7 @@ from inkstone.auth.permissions import Scope, can_edit, ensure_scope, has_scope
 from inkstone.auth.signin import web_user
 from inkstone.core.errors import Invalid
 from inkstone.core.pagination import PageRequest
+from inkstone.core.site import site_settings
 from inkstone.extensions import db, limiter
 from inkstone.profiles import services as profile_services
 from inkstone.web.paging import requested_page
@@ -101,7 +102,7 @@ def home() -> ResponseReturnValue:
     if mine and viewer is not None:
         fetch: Fetch = lambda page: queries.feed(viewer=viewer, page=page)  # noqa: E731
     else:
-        fetch = lambda page: queries.list_articles(viewer=viewer, page=page)  # noqa: E731
+        fetch = lambda page: moderation.home_articles(viewer=viewer, page=page)  # noqa: E731
     return _list_page(
         fetch,
         "articles/home.html",
@@ -228,6 +229,8 @@ def add_comment(slug: str) -> ResponseReturnValue:
     user = _actor(back)
     found = services.get_article(slug=slug, viewer=user)
     form = CommentForm()
+    if not site_settings().comments_enabled:
+        return _refused(_("Comments are closed on this site."))
     if not form.validate():
         for error in form.body.errors:
             flash(str(error), "error")
@@ -271,11 +274,19 @@ def publish(slug: str) -> ResponseReturnValue:
     """Publish a draft."""
     user = _actor(_article_url(slug))
     found = services.get_article(slug=slug, viewer=user)
+    if found.hidden_at is not None:  # the service would refuse: say why
+        return _refused(_("A moderator hid this article. Only a moderator can publish it again."))
     if not found.published:
         services.update_article(article=found, actor=user, changes={"published": True})
         db.session.commit()
         flash(_("Your article is published."), "success")
     return redirect(_article_url(found.slug))
+
+
+def _refused(message: str) -> ResponseReturnValue:
+    """Answer 403 with a page saying why (the generic 403 page does not say)."""
+    page = render_template("web/error.html", code=403, title=_("Not allowed"), message=message)
+    return page, 403
 
 
 # --------------------------------------------------------------------------- the editor
@@ -296,6 +307,8 @@ def editor(slug: str | None) -> ResponseReturnValue:
         action = request.form.get("action", "")
         if action == "preview":
             preview_html = markdown.render((form.body.data or "")[:BODY_MAX])
+        elif action == "publish" and existing is not None and existing.hidden_at is not None:
+            status = 403  # the service would refuse (a hidden article): the page says why
         elif form.validate():
             saved = _save(form, existing, action, user)
             db.session.commit()
@@ -307,6 +320,7 @@ def editor(slug: str | None) -> ResponseReturnValue:
         form=form,
         article=existing,
         preview_html=preview_html,
+        refused=status == 403,
         tags_max=TAGS_PER_ARTICLE,
         tag_max=TAG_MAX,
     )

@@ -37,14 +37,17 @@ def _register_limit() -> str:
 @limiter.limit(_register_limit)
 @bp.input(RegisterIn, arg_name="body")
 @bp.output(UserOut, status_code=201)
-@bp.doc(responses=[409, 413, 429], operation_id="CreateUser")
+@bp.doc(responses=[403, 409, 413, 429], operation_id="CreateUser")
 def register(body: dict[str, Any]) -> dict[str, Any]:
     """Register a new user
 
     Returns the new account with a token. A taken username or email gives 409. A link to
-    confirm the email address is mailed to it (see `POST /user/confirmation`).
+    confirm the email address is mailed to it (see `POST /user/confirmation`). While the
+    site's registration is closed the answer is 403 (`errors.registration`); while it is
+    invite-only, 403 (`errors.invitation`) unless `invitation` is a pending invitation's
+    token, which this uses up.
     """
-    user = services.register_user(**body["user"])
+    user = services.sign_up(**body["user"])
     db.session.commit()
     return _user_out(user)
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from inkstone.auth.models import IP_MAX, USER_AGENT_MAX, AuditEvent, User
@@ -114,32 +114,68 @@ class LoggedEvent:
     detail: dict[str, Any]
 
 
+def _filtered(
+    query: Any,
+    *,
+    user: User | None = None,
+    actor: User | None = None,
+    event: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Any:
+    """Return ``query`` on audit events kept to those the filters name."""
+    if user is not None:
+        query = query.where(AuditEvent.user_id == user.id)
+    if actor is not None:
+        query = query.where(AuditEvent.actor_id == actor.id)
+    if event is not None:
+        query = query.where(AuditEvent.event == event)
+    if since is not None:
+        query = query.where(AuditEvent.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.created_at < until)
+    return query
+
+
 def audit_log(
     *,
     page: PageRequest,
     user: User | None = None,
     event: str | None = None,
     hide_others_clients: bool = False,
+    actor: User | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: tuple[datetime, int] | None = None,
 ) -> list[LoggedEvent]:
     """Return one page of audit events, newest first, in one query.
 
-    ``user`` keeps the events about that account; ``event`` one kind. With
-    ``hide_others_clients`` (a user reading their own log), the address and browser of an
-    event someone else caused (an admin changing your roles) are left out: they are theirs.
+    ``user`` keeps the events about that account; ``actor`` those someone else caused;
+    ``event`` one kind; ``since`` (inclusive) and ``until`` (exclusive) a time range. With
+    ``before`` (the time and id of the last event of the previous page), the page starts
+    after that event, however many came meanwhile (a keyset page; ``page.offset`` is then
+    best 0). With ``hide_others_clients`` (a user reading their own log), the address and
+    browser of an event someone else caused (an admin changing your roles) are left out:
+    they are theirs.
     """
-    subject, actor = aliased(User), aliased(User)
+    subject, actor_user = aliased(User), aliased(User)
     query = (
-        select(AuditEvent, subject.username, actor.username)
+        select(AuditEvent, subject.username, actor_user.username)
         .outerjoin(subject, subject.id == AuditEvent.user_id)
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .outerjoin(actor_user, actor_user.id == AuditEvent.actor_id)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(page.limit)
         .offset(page.offset)
     )
-    if user is not None:
-        query = query.where(AuditEvent.user_id == user.id)
-    if event is not None:
-        query = query.where(AuditEvent.event == event)
+    query = _filtered(query, user=user, actor=actor, event=event, since=since, until=until)
+    if before is not None:
+        at, last_id = before
+        query = query.where(
+            or_(
+                AuditEvent.created_at < at,
+                and_(AuditEvent.created_at == at, AuditEvent.id < last_id),
+            )
+        )
     logged = []
     for entry, subject_name, actor_name in db.session.execute(query):
         hidden = hide_others_clients and entry.actor_id is not None
@@ -156,3 +192,23 @@ def audit_log(
             )
         )
     return logged
+
+
+def count_audit_events(
+    *,
+    user: User | None = None,
+    actor: User | None = None,
+    event: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """Count the events the filters of ``audit_log`` keep."""
+    query = _filtered(
+        select(func.count(AuditEvent.id)),
+        user=user,
+        actor=actor,
+        event=event,
+        since=since,
+        until=until,
+    )
+    return int(db.session.scalar(query) or 0)

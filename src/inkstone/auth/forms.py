@@ -12,6 +12,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     Field,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -221,6 +222,8 @@ class RegisterForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    # The invitation token of an invite-only site (from the link's ``?invite=``), carried on.
+    invitation = HiddenField(filters=[_strip])
 
     def validate_password(self, field: Field) -> None:
         """Refuse a password on the common list or equal to the username or email address."""

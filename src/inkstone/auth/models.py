@@ -176,6 +176,9 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_user_id_created_at", "user_id", "created_at"),
         Index("ix_audit_events_event_created_at", "event", "created_at"),
+        # The whole log, newest first: the back office's audit page and dashboard.
+        Index("ix_audit_events_created_at_id", "created_at", "id"),
+        Index("ix_audit_events_actor_id_created_at", "actor_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

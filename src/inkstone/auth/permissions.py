@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 
 from inkstone.auth.models import RoleName, User, UserStatus
 from inkstone.core.errors import PermissionDenied
+from inkstone.core.site import site_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,12 +56,12 @@ def scopes_for(role_names: Iterable[str]) -> frozenset[Scope]:
 
 
 # What an account with an unconfirmed email address may not do when the site requires
-# confirmation (REQUIRE_EMAIL_CONFIRMATION).
+# confirmation (a site setting, by default REQUIRE_EMAIL_CONFIRMATION).
 WRITE_SCOPES = frozenset({Scope.ARTICLES_WRITE, Scope.COMMENTS_WRITE, Scope.GUESTBOOK_WRITE})
 
 
 def _confirmation_required() -> bool:
-    return has_app_context() and bool(current_app.config.get("REQUIRE_EMAIL_CONFIRMATION"))
+    return has_app_context() and site_settings().require_email_confirmation
 
 
 def user_scopes(user: User | None) -> frozenset[Scope]:

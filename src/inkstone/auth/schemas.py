@@ -12,6 +12,7 @@ from inkstone.core.schemas import InputSchema, OutputSchema, TextOrEmpty
 
 USERNAME_PATTERN = r"^[\w.\-]+$"
 IMAGE_PATTERN = r"^(https?://\S+|/\S*)?$"
+INVITATION_MAX = 1024  # longer is malformed (422); a token not made here is refused (403)
 
 _username = Regexp(USERNAME_PATTERN, error="may contain only letters, digits, '.', '-' and '_'")
 
@@ -47,6 +48,15 @@ class RegisterFields(InputSchema):
         required=True,
         validate=Length(PASSWORD_MIN, PASSWORD_MAX),
         metadata={"description": PASSWORD_RULES},
+    )
+    invitation = String(
+        allow_none=True,
+        load_default=None,
+        validate=Length(0, INVITATION_MAX),
+        metadata={
+            "description": "The token of an invitation (the `invite` of its link): needed while "
+            "the site is invite-only (403 without a pending one), ignored while it is open."
+        },
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from inkstone.auth import links
 from inkstone.auth.audit import Event, record_event
+from inkstone.auth.invitations import Invitation, check_invitation, use_invitation
 from inkstone.auth.models import (
     EMAIL_MAX,
     SIGN_IN_STATUSES,
@@ -29,7 +30,8 @@ from inkstone.auth.sessions import end_all_sessions
 from inkstone.auth.usernames import canonical, is_deleted_username, script_problem, skeleton, tidy
 from inkstone.core import events
 from inkstone.core.db import utcnow
-from inkstone.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from inkstone.core.errors import Conflict, Invalid, NotFound, PermissionDenied, Unauthorized
+from inkstone.core.site import Registration, site_settings
 from inkstone.extensions import db
 from inkstone.i18n.locale import LANGUAGES, valid_timezone
 
@@ -124,6 +126,44 @@ def register_user(
     events.user_registered.send(user=user)
     if not confirmed:
         links.send_confirmation(user=user)
+    return user
+
+
+REGISTRATION_CLOSED = "registration is closed"
+
+
+class RegistrationClosed(PermissionDenied):
+    """The site takes no sign-ups now (403, field ``registration``)."""
+
+    def __init__(self) -> None:
+        super().__init__(REGISTRATION_CLOSED, field="registration")
+
+
+def check_registration(*, invitation: str | None) -> Invitation | None:
+    """Raise unless a visitor may sign up now; return the invitation they need, if any.
+
+    Open: anyone (an invitation is ignored). Invite-only: only with a pending invitation
+    (``InvitationRefused`` says why not). Closed: nobody (``RegistrationClosed``).
+    """
+    mode = site_settings().registration
+    if mode == Registration.OPEN:
+        return None
+    if mode == Registration.INVITE:
+        return check_invitation(token=invitation)
+    raise RegistrationClosed()
+
+
+def sign_up(*, username: str, email: str, password: str, invitation: str | None = None) -> User:
+    """Create a visitor's account as the sign-up page and ``POST /users`` do.
+
+    The site's registration setting applies here, not in ``register_user`` (the CLI, demo
+    data and tests create accounts whatever it is). On an invite-only site the invitation is
+    used up in the same transaction as the account is made.
+    """
+    invited = check_registration(invitation=invitation)
+    user = register_user(username=username, email=email, password=password)
+    if invited is not None:
+        use_invitation(token=invitation, user=user)
     return user
 
 

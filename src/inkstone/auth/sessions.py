@@ -11,10 +11,10 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from inkstone.auth.audit import client_agent, client_ip
-from inkstone.auth.models import User, UserSession
+from inkstone.auth.models import Role, User, UserSession, user_roles
 from inkstone.core.db import utcnow
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import NotFound
@@ -71,8 +71,11 @@ def find_signed_in(identity: Identity) -> tuple[User, UserSession] | None:
         db.session.execute(
             select(User, UserSession)
             .join(UserSession, UserSession.user_id == User.id)
+            # Flat outer joins: SQLite reads a nested (user_roles JOIN roles) whole first.
+            .outerjoin(user_roles, user_roles.c.user_id == User.id)
+            .outerjoin(Role, Role.id == user_roles.c.role_id)
             .where(User.id == identity.user_id, UserSession.id == identity.session_id)
-            .options(joinedload(User.roles))
+            .options(contains_eager(User.roles))
         )
         .unique()
         .first()

@@ -14,11 +14,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from inkstone.auth import services, throttle
 from inkstone.auth import throttle as captcha
 from inkstone.auth.forms import LoginForm, RegisterForm, show_conflict, show_refusal
+from inkstone.auth.invitations import InvitationRefused, Problem
 from inkstone.auth.models import User
 from inkstone.auth.signin import sign_in, sign_out
 from inkstone.core.errors import Conflict, Invalid, Unauthorized
@@ -138,27 +140,78 @@ def captcha_image() -> Response:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register() -> ResponseReturnValue:
-    """Create an account and sign in with it."""
+    """Create an account and sign in with it (with an invitation on an invite-only site)."""
     if current_user.is_authenticated:
         return redirect(_next_url())
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                username=form.username.data, email=form.email.data, password=form.password.data
-            )
-        except Conflict as taken:
-            db.session.rollback()
-            show_conflict(form, taken)
-        except Invalid as refused:
-            db.session.rollback()
-            show_refusal(form, refused, "password")
-        else:
-            sign_in(user)
-            db.session.commit()
-            _welcome(user)
-            return redirect(_next_url())
-    return render_template("auth/register.html", form=form, next=_next_param())
+    if request.method == "GET":
+        form.invitation.data = request.args.get("invite", "")
+    invitation = form.invitation.data or None
+    try:
+        invited = services.check_registration(invitation=invitation) is not None
+        if form.validate_on_submit():
+            try:
+                user = services.sign_up(
+                    username=form.username.data,
+                    email=form.email.data,
+                    password=form.password.data,
+                    invitation=invitation,
+                )
+            except Conflict as taken:
+                db.session.rollback()
+                show_conflict(form, taken)
+            except Invalid as refused:
+                db.session.rollback()
+                show_refusal(form, refused, "password")
+            else:
+                sign_in(user)
+                db.session.commit()
+                _welcome(user)
+                return redirect(_next_url())
+    except (services.RegistrationClosed, InvitationRefused) as refused:
+        db.session.rollback()
+        return _refused(refused)
+    return render_template("auth/register.html", form=form, next=_next_param(), invited=invited)
+
+
+# What the sign-up page says when it cannot be used: a title and an explanation.
+CLOSED = (_l("Sign-up is closed"), _l("%(site)s is not taking new accounts at the moment."))
+INVITATION_PROBLEMS = {
+    Problem.MISSING: (
+        _l("Sign-up by invitation only"),
+        _l("%(site)s is open to invited people only. To sign up, follow your invitation link."),
+    ),
+    Problem.INVALID: (
+        _l("Invitation not valid"),
+        _l("This invitation link is not valid. Check that you copied all of it."),
+    ),
+    Problem.EXPIRED: (
+        _l("Invitation expired"),
+        _l("This invitation has expired. Ask the person who invited you for a new one."),
+    ),
+    Problem.USED: (
+        _l("Invitation already used"),
+        _l("This invitation has already been used: each one works once."),
+    ),
+    Problem.REVOKED: (
+        _l("Invitation withdrawn"),
+        _l("This invitation has been withdrawn. Ask for a new one if you need it."),
+    ),
+}
+
+
+def _refused(error: Exception) -> ResponseReturnValue:
+    """Answer 403 with a page saying why this visitor cannot sign up."""
+    title, message = (
+        INVITATION_PROBLEMS[error.problem] if isinstance(error, InvitationRefused) else CLOSED
+    )
+    page = render_template(
+        "auth/register_refused.html",
+        title=title,
+        message=str(message) % {"site": site_settings().name},
+        next=_next_param(),
+    )
+    return page, 403
 
 
 def _welcome(user: User) -> None:

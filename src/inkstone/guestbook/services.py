@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy import Select, func, or_, select
+
+from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_scope
 from inkstone.core.db.ids import is_possible_id
@@ -61,11 +65,88 @@ def list_messages(*, page: PageRequest) -> tuple[list[GuestbookMessage], int]:
     return messages, total
 
 
-def delete_message(*, message_id: int, actor: User) -> None:
-    """Delete a message: a moderator's right."""
-    ensure_scope(actor, Scope.GUESTBOOK_MODERATE)
+def get_message(*, message_id: int) -> GuestbookMessage:
+    """Return the message with this id, or raise ``NotFound``."""
     message = db.session.get(GuestbookMessage, message_id) if is_possible_id(message_id) else None
     if message is None:
         raise NotFound("message not found", field="id")
+    return message
+
+
+def delete_message(*, message_id: int, actor: User) -> None:
+    """Delete a message: a moderator's right (the audit log keeps who did it)."""
+    ensure_scope(actor, Scope.GUESTBOOK_MODERATE)
+    _remove(get_message(message_id=message_id), actor)
+
+
+def _remove(message: GuestbookMessage, actor: User) -> None:
+    record_event(
+        Event.GUESTBOOK_REMOVED,
+        user=message.author,
+        actor=actor,
+        message_id=str(message.id),
+        name=message.name,
+        excerpt=" ".join(message.body.split())[:80],
+    )
     db.session.delete(message)
     db.session.flush()
+
+
+def find_messages(*, ids: Iterable[int]) -> list[GuestbookMessage]:
+    """Return the messages with these ids (unknown or impossible ids skipped), oldest first."""
+    wanted = sorted({i for i in ids if is_possible_id(i)})
+    if not wanted:
+        return []
+    query = (
+        select(GuestbookMessage)
+        .where(GuestbookMessage.id.in_(wanted))
+        .order_by(GuestbookMessage.created_at, GuestbookMessage.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def remove_messages(*, ids: Iterable[int], actor: User) -> int:
+    """Delete the messages with these ids (unknown ones skipped); return how many went."""
+    ensure_scope(actor, Scope.GUESTBOOK_MODERATE)
+    found = find_messages(ids=ids)
+    for message in found:
+        _remove(message, actor)
+    return len(found)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def _searched(query: Select[Any], q: str | None, author: str | None) -> Select[Any]:
+    if q:
+        query = query.where(func.lower(GuestbookMessage.body).like(_like(q.strip()), escape="\\"))
+    if author:
+        pattern = _like(author.strip())
+        query = query.outerjoin(User, User.id == GuestbookMessage.author_id).where(
+            or_(
+                func.lower(GuestbookMessage.name).like(pattern, escape="\\"),
+                func.lower(User.username).like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def search_messages(
+    *, page: PageRequest, q: str | None = None, author: str | None = None
+) -> tuple[list[GuestbookMessage], int]:
+    """Return one page of messages matching ``q`` (part of the body) and ``author`` (part of
+    the name or username), newest first, and their total: the moderators' list."""
+    query = _searched(select(GuestbookMessage), q, author)
+    messages = list(
+        db.session.scalars(
+            query.order_by(GuestbookMessage.created_at.desc(), GuestbookMessage.id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+    )
+    if len(messages) < page.limit and (messages or page.offset == 0):
+        return messages, page.offset + len(messages)
+    counted = _searched(select(func.count(GuestbookMessage.id)), q, author)
+    return messages, int(db.session.scalar(counted) or 0)

@@ -1,8 +1,8 @@
 """Which language and time zone a page is shown in.
 
 Language: the user's setting, else the language switcher's cookie, else ``Accept-Language``,
-else English. Time zone: the user's setting, else the browser's (a cookie set by
-``site.js``), else UTC.
+else the site's default language (a back-office setting), else English. Time zone: the
+user's setting, else the browser's (a cookie set by ``site.js``), else UTC.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import request
 from flask_login import current_user
+
+from inkstone.core.site import site_settings
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 DEFAULT_LOCALE = "en"
@@ -37,7 +39,15 @@ def select_locale() -> str:
     if cookie in LANGUAGES:
         return cookie
     best = request.accept_languages.best_match(list(_ACCEPTED))
-    return _ACCEPTED.get(best or "", DEFAULT_LOCALE)
+    if best in _ACCEPTED:
+        return _ACCEPTED[best]
+    return site_default_locale()
+
+
+def site_default_locale() -> str:
+    """Return the language of a reader whose browser names none we have: the site's setting."""
+    chosen = site_settings().default_language
+    return chosen if chosen in LANGUAGES else DEFAULT_LOCALE
 
 
 @cache

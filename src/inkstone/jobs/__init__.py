@@ -9,19 +9,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the job pages and API, the engine's tasks and beat; clean up deleted accounts."""
+    """Register the job pages (and the back office's), API, tasks and beat; clean up accounts."""
     from celery.schedules import crontab
     from flask_babel import lazy_gettext as _l
 
     from inkstone.core.features import Audience, Feature, NavItem, register
-    from inkstone.jobs import api, cleanup, retention, views
+    from inkstone.jobs import admin_api, admin_views, api, cleanup, retention, views
 
     register(
         app,
         Feature(
             name="jobs",
-            site=(views.bp,),
-            api=(api.bp,),
+            site=(views.bp, admin_views.bp),
+            api=(api.bp, admin_api.bp),
             tasks=("inkstone.jobs.heartbeat", "inkstone.jobs.retention"),
             beat={
                 "purge-job-results": {
@@ -33,7 +33,18 @@ def init_app(app: Flask) -> None:
                     "schedule": retention.RECOVER_EVERY,
                 },
             },
-            nav=(NavItem("jobs.index", _l("Jobs"), 40, "bi-hourglass-split", Audience.SIGNED_IN),),
+            nav=(
+                NavItem("jobs.index", _l("Jobs"), 40, "bi-hourglass-split", Audience.SIGNED_IN),
+                # The back office's section (everyone's jobs, workers): its side menu.
+                NavItem(
+                    "jobs_admin.index",
+                    _l("Jobs"),
+                    40,
+                    icon="bi-cpu",
+                    scope="jobs:manage",
+                    menu="admin",
+                ),
+            ),
         ),
     )
     cleanup.connect_cleanup()

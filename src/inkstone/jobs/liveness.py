@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
-from inkstone.jobs.models import RUNNER_MAX, WorkerHeartbeat
+from inkstone.jobs.models import RUNNER_MAX, Job, JobStatus, WorkerHeartbeat
 
 # A worker says it is alive this often; one silent for ``WORKER_GONE_AFTER`` is taken to be gone.
 HEARTBEAT_EVERY = timedelta(seconds=10)
@@ -52,3 +53,52 @@ def runner_gone(runner: str | None) -> bool:
         select(WorkerHeartbeat.seen_at).where(WorkerHeartbeat.hostname == node)
     )
     return seen is None or utcnow() - seen > WORKER_GONE_AFTER
+
+
+@dataclass(frozen=True, slots=True)
+class Worker:
+    """A job worker as the back office shows it."""
+
+    name: str  # its node name, ``worker1@host`` (``local``: jobs run in the web's process)
+    host: str
+    processes: tuple[str, ...]  # "<machine> <pid>" of each process running one of its jobs
+    seen_at: datetime | None  # its last heartbeat (``None``: never)
+    alive: bool
+    running: int  # how many jobs it is running
+
+
+def list_workers(*, limit: int = 100) -> list[Worker]:
+    """Return the workers that said they were alive, and those running jobs, newest first."""
+    now = utcnow()
+    beats = (
+        select(WorkerHeartbeat.hostname, WorkerHeartbeat.seen_at)
+        .order_by(WorkerHeartbeat.seen_at.desc())
+        .limit(limit)
+    )
+    seen: dict[str, datetime] = {row.hostname: row.seen_at for row in db.session.execute(beats)}
+    processes: dict[str, set[str]] = {}
+    running: dict[str, int] = {}
+    runners = db.session.execute(
+        select(Job.runner, func.count(Job.id))
+        .where(Job.status == JobStatus.RUNNING.value)
+        .group_by(Job.runner)
+        .limit(limit)
+    )
+    for runner, count in runners:
+        parts = (runner or "").rsplit(" ", 2)
+        node = parts[0] if len(parts) == 3 else "?"
+        if len(parts) == 3:
+            processes.setdefault(node, set()).add(f"{parts[1]} {parts[2]}")
+        running[node] = running.get(node, 0) + int(count)
+    names = list(seen) + sorted(set(running) - set(seen))
+    return [
+        Worker(
+            name=name,
+            host=name.partition("@")[2] or name,
+            processes=tuple(sorted(processes.get(name, ()))),
+            seen_at=seen.get(name),
+            alive=seen.get(name) is not None and now - seen[name] <= WORKER_GONE_AFTER,
+            running=running.get(name, 0),
+        )
+        for name in names
+    ]

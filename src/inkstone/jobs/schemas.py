@@ -6,10 +6,13 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf
 from flask import url_for
 
+from inkstone.auth.models import USERNAME_MAX
 from inkstone.core.schemas import OutputSchema, PageQuery, TextOrEmpty, Timestamp
-from inkstone.jobs.models import Job, JobStatus
+from inkstone.jobs.liveness import Worker
+from inkstone.jobs.models import KIND_MAX, Job, JobStatus
 
 STATUSES = [status.value for status in JobStatus]
 
@@ -90,4 +93,90 @@ def job_fields(job: Job) -> dict[str, Any]:
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
+    }
+
+
+# --------------------------------------------------------------------------- the back office
+
+
+class AdminJobQuery(PageQuery):
+    status = String(validate=OneOf(STATUSES), metadata={"description": "Only jobs in this state."})
+    kind = String(
+        validate=Length(1, KIND_MAX),
+        metadata={"description": "Only this kind, or this family (`export` finds `export.csv`)."},
+    )
+    owner = String(
+        validate=Length(1, USERNAME_MAX * 4),
+        metadata={"description": "Only the jobs of this username."},
+    )
+
+
+class AdminJobFields(JobFields):
+    owner = String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Its owner's username; `null`: the system's."},
+    )
+    attempts = Integer(required=True, metadata={"description": "How many times it started."})
+    runner = String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The process running it: `<worker> <machine> <pid>`."},
+    )
+    params = Dict(required=True, metadata={"description": "What it was asked to do."})
+
+
+class AdminJobOut(OutputSchema):
+    job = Nested(AdminJobFields, required=True)
+
+
+class AdminJobListOut(OutputSchema):
+    jobs = List(Nested(AdminJobFields), required=True)
+
+
+class WorkerFields(Schema):
+    name = String(required=True, metadata={"description": "Its node name, `worker1@host`."})
+    host = String(required=True)
+    processes = List(
+        String(),
+        required=True,
+        metadata={"description": "`<machine> <pid>` of each process running one of its jobs."},
+    )
+    last_heartbeat = Timestamp(
+        required=True,
+        allow_none=True,
+        data_key="lastHeartbeat",
+        metadata={"description": "When it last said it was alive; `null`: never."},
+    )
+    alive = Boolean(required=True, metadata={"description": "Whether it was heard lately."})
+    running_jobs = Integer(required=True, data_key="runningJobs")
+
+
+class WorkerListOut(OutputSchema):
+    workers = List(Nested(WorkerFields), required=True)
+    queue_length = Integer(
+        required=True, data_key="queueLength", metadata={"description": "Jobs waiting to run."}
+    )
+
+
+def admin_job_fields(job: Job, owner: str | None) -> dict[str, Any]:
+    """Return the fields of anyone's job the back office reads (``owner``: a username)."""
+    return {
+        **job_fields(job),
+        "owner": owner,
+        "attempts": job.attempts,
+        "runner": job.runner,
+        "params": job.params or {},
+    }
+
+
+def worker_fields(worker: Worker) -> dict[str, Any]:
+    """Return the fields of a worker the back office reads."""
+    return {
+        "name": worker.name,
+        "host": worker.host,
+        "processes": list(worker.processes),
+        "last_heartbeat": worker.seen_at,
+        "alive": worker.alive,
+        "running_jobs": worker.running,
     }

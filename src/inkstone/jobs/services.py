@@ -14,13 +14,15 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, has_scope
+from inkstone.auth.usernames import canonical
 from inkstone.core import events
-from inkstone.core.celery import enqueue_after_commit
+from inkstone.core.celery import enqueue_after_commit, task_named
 from inkstone.core.db import utcnow
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Conflict, NotFound
@@ -265,3 +267,98 @@ def worker_alive() -> bool:
         select(WorkerHeartbeat.seen_at).order_by(WorkerHeartbeat.seen_at.desc()).limit(1)
     )
     return newest is not None and utcnow() - newest <= WORKER_GONE_AFTER
+
+
+# --------------------------------------------------------------------------- the back office
+
+
+def _like_prefix(text: str) -> str:
+    """Return a LIKE pattern matching what starts with ``text`` (its wildcards escaped)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def search_jobs(
+    *,
+    page: PageRequest,
+    status: str | None = None,
+    kind: str | None = None,
+    owner: str | None = None,
+) -> list[tuple[Job, str | None]]:
+    """Return one page of everyone's jobs with their owners' usernames, newest first.
+
+    ``kind`` matches the kind or its family (``export`` finds ``export.csv``); ``owner`` is a
+    username (in any case); an unknown one matches nothing.
+    """
+    query = (
+        select(Job, User.username)
+        .outerjoin(User, User.id == Job.owner_id)
+        .order_by(Job.created_at.desc(), Job.id.desc())
+    )
+    if status:
+        query = query.where(Job.status == status)
+    if kind:
+        query = query.where(or_(Job.kind == kind, Job.kind.like(_like_prefix(f"{kind}."), "\\")))
+    if owner:
+        query = query.where(User.username_key == canonical(owner))
+    rows = db.session.execute(query.limit(page.limit).offset(page.offset))
+    return [(job, username) for job, username in rows]
+
+
+def find_job(*, job_id: int) -> Job:
+    """Return any job by id (the back office's); ``NotFound`` for none (or an impossible id)."""
+    job = db.session.get(Job, job_id) if is_possible_id(job_id) else None
+    if job is None:
+        raise NotFound("job not found", field="id")
+    return job
+
+
+def job_owner(job: Job) -> User | None:
+    """Return the account a job belongs to (``None``: the system's, or gone)."""
+    return db.session.get(User, job.owner_id) if job.owner_id is not None else None
+
+
+def cancel_job_for(*, job: Job, actor: User) -> Job:
+    """Cancel anyone's job as ``actor`` (a ``jobs:manage`` holder), and log it."""
+    cancel_job(job=job)
+    record_event(
+        Event.JOB_CANCELLED, user=job_owner(job), actor=actor, job=str(job.id), kind=job.kind
+    )
+    return job
+
+
+def retry_job(*, job: Job, actor: User, task: str | None) -> Job:
+    """Queue a failed job to run again from the start, as ``actor``, and log it.
+
+    The job is queued afresh (its error, progress and attempts cleared) and ``task`` (the
+    name of the task running its kind: ``runner.task_for``) sent once the request commits, as
+    when it was created (``create_job``). ``Conflict`` for a job that has not failed, or
+    whose kind no task runs any more (``task`` is ``None``).
+    """
+    if job.status != JobStatus.FAILED:
+        raise Conflict(
+            f"only a failed job can be retried; this one is {job.status}", field="status"
+        )
+    if task is None:
+        raise Conflict(f"no task runs jobs of kind {job.kind!r}", field="kind")
+    job.status = JobStatus.QUEUED.value
+    job.progress = 0
+    job.message = "Waiting to try again"
+    job.error = None
+    job.attempts = 0
+    job.runner = None
+    job.started_at = job.finished_at = None
+    job.summary = None
+    job.result_path = job.result_filename = job.result_size = None
+    db.session.flush()
+    enqueue_after_commit(task_named(task), job.id)
+    record_event(
+        Event.JOB_RETRIED, user=job_owner(job), actor=actor, job=str(job.id), kind=job.kind
+    )
+    return job
+
+
+def queue_length() -> int:
+    """Return how many jobs wait for a worker."""
+    count = select(func.count(Job.id)).where(Job.status == JobStatus.QUEUED.value)
+    return int(db.session.scalar(count) or 0)

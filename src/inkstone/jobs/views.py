@@ -35,6 +35,7 @@ KIND_LABELS: dict[str, Any] = {
     "import.csv": _l("Import"),
     "import.zip": _l("Import"),
     "import": _l("Import"),
+    "audit": _l("Audit log export"),
 }
 
 # Each status as the pages show it: a label and a Bootstrap colour.

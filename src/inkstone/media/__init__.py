@@ -6,18 +6,33 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the upload pages, file serving, API and tasks; clean up deleted accounts."""
-    from inkstone.core.features import Feature, register
-    from inkstone.media import api, cleanup, serving, views
+    """Register the upload pages (and the back office's), serving, API, tasks; clean up."""
+    from flask_babel import lazy_gettext as _l
+
+    from inkstone.core.features import Feature, NavItem, register
+    from inkstone.media import admin_api, admin_views, api, cleanup, serving, views
 
     register(
         app,
         Feature(
             name="media",
-            site=(serving.bp, views.bp),
-            api=(api.bp,),
+            site=(serving.bp, views.bp, views.files_bp, admin_views.bp),
+            api=(api.bp, admin_api.bp),
             tasks=("inkstone.media.tasks",),
-            slots={"settings_avatar": ["media/_avatar_upload.html"]},
+            nav=(
+                NavItem(
+                    "media_admin.index",
+                    _l("Files"),
+                    45,
+                    icon="bi-images",
+                    scope="users:manage",
+                    menu="admin",
+                ),
+            ),
+            slots={
+                "settings_avatar": ["media/_avatar_upload.html"],
+                "settings": ["media/_settings_files.html"],
+            },
         ),
     )
     cleanup.connect_cleanup()

@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Dict, File, Integer, Nested, String
+from apiflask.fields import Dict, File, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf
 from flask import url_for
 
-from inkstone.core.schemas import OutputSchema, Timestamp
-from inkstone.media.models import Upload
+from inkstone.auth.models import USERNAME_MAX
+from inkstone.core.schemas import OutputSchema, PageQuery, Timestamp
+from inkstone.media.models import Upload, UploadKind
+
+KINDS = [kind.value for kind in UploadKind]
+SORT_NAMES = ["newest", "oldest", "largest", "smallest"]
 
 
 class UploadIn(Schema):
@@ -68,4 +73,60 @@ def upload_fields(upload: Upload) -> dict[str, Any]:
         "height": upload.height,
         "thumbnails": {size: media_url(name) for size, name in upload.thumbnails.items()},
         "created_at": upload.created_at,
+    }
+
+
+# --------------------------------------------------------------------------- the back office
+
+
+class AdminUploadQuery(PageQuery):
+    owner = String(
+        validate=Length(1, USERNAME_MAX * 4),
+        metadata={"description": "Only the uploads of this username."},
+    )
+    kind = String(validate=OneOf(KINDS), metadata={"description": "Only images or attachments."})
+    sort = String(
+        load_default="newest",
+        validate=OneOf(SORT_NAMES),
+        metadata={"description": "`newest` (the default), `oldest`, `largest` or `smallest`."},
+    )
+
+
+class ArticleRef(Schema):
+    slug = String(required=True)
+    title = String(required=True)
+
+
+class AdminUploadFields(UploadFields):
+    owner = String(required=True, metadata={"description": "Its owner's username."})
+    kind = String(required=True, metadata={"enum": KINDS})
+    used_by = List(
+        Nested(ArticleRef),
+        required=True,
+        data_key="usedBy",
+        metadata={"description": "Up to 5 of its owner's articles that show it (by its URL)."},
+    )
+    owner_usage = Integer(
+        required=True,
+        data_key="ownerUsage",
+        metadata={"description": "Bytes all its owner's uploads take (against `quota`)."},
+    )
+    quota = Integer(required=True, metadata={"description": "Bytes each person may upload."})
+
+
+class AdminUploadListOut(OutputSchema):
+    uploads = List(Nested(AdminUploadFields), required=True)
+
+
+def admin_upload_fields(
+    upload: Upload, *, owner: str, used_by: list[tuple[str, str]], owner_usage: int, quota: int
+) -> dict[str, Any]:
+    """Return the fields of anyone's upload the back office reads."""
+    return {
+        **upload_fields(upload),
+        "owner": owner,
+        "kind": upload.kind,
+        "used_by": [{"slug": slug, "title": title} for slug, title in used_by],
+        "owner_usage": owner_usage,
+        "quota": quota,
     }

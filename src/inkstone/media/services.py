@@ -6,15 +6,20 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import UnaryExpression, func, select
 from werkzeug.datastructures import FileStorage
 
+from inkstone.articles.models import Article
+from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User
+from inkstone.auth.usernames import canonical
 from inkstone.core.celery import enqueue_after_commit, task_named
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import DomainError, Invalid, NotFound
+from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.media import images
 from inkstone.media.models import FILENAME_MAX, Upload, UploadKind
@@ -211,3 +216,119 @@ def fill_thumbnails(*, upload: Upload, storage: Storage) -> dict[str, str]:
     upload.thumbnails = made
     db.session.flush()
     return made
+
+
+# --------------------------------------------------------------------------- the back office
+
+SORTS: dict[str, tuple[UnaryExpression[Any], UnaryExpression[Any]]] = {
+    "newest": (Upload.created_at.desc(), Upload.id.desc()),
+    "oldest": (Upload.created_at.asc(), Upload.id.asc()),
+    "largest": (Upload.size.desc(), Upload.id.desc()),
+    "smallest": (Upload.size.asc(), Upload.id.asc()),
+}
+USED_BY_SHOWN = 5  # articles named per upload: enough to tell whether it is in use
+
+
+def search_uploads(
+    *,
+    page: PageRequest,
+    owner: str | None = None,
+    kind: str | None = None,
+    sort: str = "newest",
+) -> list[tuple[Upload, str]]:
+    """Return one page of everyone's uploads with their owners' usernames.
+
+    ``owner`` is a username (any case; an unknown one matches nothing), ``kind`` ``image`` or
+    ``attachment``, ``sort`` one of ``SORTS``.
+    """
+    query = select(Upload, User.username).join(User, User.id == Upload.owner_id)
+    if owner:
+        query = query.where(User.username_key == canonical(owner))
+    if kind:
+        query = query.where(Upload.kind == kind)
+    query = query.order_by(*SORTS.get(sort, SORTS["newest"]))
+    rows = db.session.execute(query.limit(page.limit).offset(page.offset))
+    return [(upload, username) for upload, username in rows]
+
+
+def list_own_uploads(*, owner: User, page: PageRequest) -> list[Upload]:
+    """Return one page of ``owner``'s uploads, newest first."""
+    query = (
+        select(Upload)
+        .where(Upload.owner_id == owner.id)
+        .order_by(Upload.created_at.desc(), Upload.id.desc())
+    )
+    return list(db.session.scalars(query.limit(page.limit).offset(page.offset)))
+
+
+def used_by(*, uploads: Iterable[Upload]) -> dict[int, list[tuple[str, str]]]:
+    """Return, for each upload, up to ``USED_BY_SHOWN`` (slug, title) of articles showing it.
+
+    An article shows an upload when its Markdown links ``/media/<sha256>…`` (the file or one
+    of its thumbnails, as ``cleanup`` reads them). Only its owner's articles are searched,
+    through the author's index: one bounded query per upload, whatever the number of
+    articles on the site.
+    """
+    found: dict[int, list[tuple[str, str]]] = {}
+    for upload in uploads:
+        pattern = "%/media/" + _like_escaped(upload.sha256) + "%"
+        rows = db.session.execute(
+            select(Article.slug, Article.title)
+            .where(Article.author_id == upload.owner_id, Article.body.like(pattern, "\\"))
+            .order_by(Article.id.desc())
+            .limit(USED_BY_SHOWN)
+        )
+        found[upload.id] = [(slug, title) for slug, title in rows]
+    return found
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def usage_by_owner(*, owner_ids: Iterable[int]) -> dict[int, int]:
+    """Return how many bytes each of these people's uploads take."""
+    ids = sorted(set(owner_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Upload.owner_id, func.sum(Upload.size))
+        .where(Upload.owner_id.in_(ids))
+        .group_by(Upload.owner_id)
+    )
+    return {owner_id: int(total or 0) for owner_id, total in rows}
+
+
+def heaviest_users(*, limit: int = 10) -> list[tuple[str, int]]:
+    """Return the usernames whose uploads take the most room, with the bytes they take."""
+    total = func.sum(Upload.size).label("total")
+    rows = db.session.execute(
+        select(User.username, total)
+        .join(User, User.id == Upload.owner_id)
+        .group_by(User.id, User.username)
+        .order_by(total.desc())
+        .limit(limit)
+    )
+    return [(username, int(used or 0)) for username, used in rows]
+
+
+def find_upload(*, upload_id: int) -> Upload:
+    """Return anyone's upload (the back office's); ``NotFound`` for none or an impossible id."""
+    upload = db.session.get(Upload, upload_id) if is_possible_id(upload_id) else None
+    if upload is None:
+        raise NotFound("upload not found", field="upload")
+    return upload
+
+
+def remove_upload(*, upload: Upload, actor: User) -> list[str]:
+    """Delete anyone's upload as ``actor`` and log it; return the blobs to purge after commit."""
+    owner = db.session.get(User, upload.owner_id)
+    record_event(
+        Event.UPLOAD_REMOVED,
+        user=owner,
+        actor=actor,
+        upload=str(upload.id),
+        filename=upload.filename,
+        size=upload.size,
+    )
+    return delete_upload(upload=upload)

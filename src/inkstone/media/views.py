@@ -1,25 +1,45 @@
-"""The site's upload route: the editor and the settings page send files with the session.
+"""The site's upload route (the editor and settings send files with the session); "My files".
 
 ``POST /uploads`` takes the same multipart form as ``POST /api/v1/uploads`` and answers with
 the same JSON, but signs in with the session cookie and checks the CSRF token (the
 ``X-CSRFToken`` header, or a ``csrf_token`` form field). It answers in JSON only, errors
 included (``{"errors": {field: [message]}}``): its callers are ``fetch`` calls, not pages.
+
+``/settings/files`` ("My files", ``files_bp``) lists your uploads against your quota and
+deletes one after asking.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import _
+from flask_login import login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from inkstone.auth.models import User
 from inkstone.auth.signin import web_user
 from inkstone.core.errors import DomainError, Invalid, Unauthorized
 from inkstone.core.json import error_body
+from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.media import services
-from inkstone.media.schemas import UploadOut, upload_fields
+from inkstone.media.schemas import UploadOut, media_url, upload_fields
+from inkstone.media.storage import get_storage
+from inkstone.web.paging import requested_page
 
 bp = Blueprint("media_site", __name__, template_folder="templates")
 
@@ -84,3 +104,61 @@ def create_upload() -> tuple[dict[str, Any], int]:
     db.session.commit()
     body: dict[str, Any] = UploadOut().dump({"upload": upload_fields(upload)})
     return body, 201
+
+
+# --------------------------------------------------------------------------- "My files"
+
+# Pages (HTML errors), apart from ``bp`` whose every error is JSON for its ``fetch`` callers.
+files_bp = Blueprint("media_files", __name__, template_folder="templates")
+FILES_PER_PAGE = 25
+
+
+def _signed_in() -> User:
+    user = web_user()
+    assert user is not None  # login_required
+    return user
+
+
+@files_bp.get("/settings/files")
+@login_required
+def my_files() -> ResponseReturnValue:
+    """List your uploads, how much of your quota they use, and where they are shown."""
+    user = _signed_in()
+    number, page = requested_page(FILES_PER_PAGE)
+    uploads = services.list_own_uploads(
+        owner=user, page=PageRequest(limit=page.limit + 1, offset=page.offset)
+    )
+    if number > 1 and not uploads:
+        abort(404)
+    more, uploads = len(uploads) > page.limit, uploads[: page.limit]
+    used, quota = services.used_bytes(owner=user), services.configured_limits().quota_bytes
+    return render_template(
+        "media/my_files.html",
+        uploads=uploads,
+        used_by=services.used_by(uploads=uploads),
+        used=used,
+        quota=quota,
+        percent=min(100, used * 100 // quota) if quota else 100,
+        page=number,
+        more=more,
+        media_url=media_url,
+    )
+
+
+@files_bp.route("/settings/files/<int:upload_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_my_file(upload_id: int) -> ResponseReturnValue:
+    """Ask, then delete one of your uploads (someone else's is not found)."""
+    upload = services.get_upload(upload_id=upload_id, viewer=_signed_in())
+    if request.method == "GET":
+        return render_template(
+            "media/delete_my_file.html",
+            upload=upload,
+            used_by=services.used_by(uploads=[upload]).get(upload.id, []),
+            media_url=media_url,
+        )
+    names = services.delete_upload(upload=upload)
+    db.session.commit()
+    services.purge_unused(names=names, storage=get_storage())
+    flash(_("The file was deleted."), "success")
+    return redirect(url_for("media_files.my_files"), code=303)

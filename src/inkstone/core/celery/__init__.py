@@ -54,6 +54,7 @@ def init_celery(app: Flask) -> Celery:
                     db.session.remove()
                 return result
 
+    _make_sqlite_folders(app.config["CELERY_BROKER_URL"], app.config["CELERY_RESULT_BACKEND"])
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.conf.update(
         broker_url=app.config["CELERY_BROKER_URL"],
@@ -176,3 +177,15 @@ worker_ready.connect(sweep_on_start, weak=False)
 def ping() -> str:
     """Answer ``pong``: proves a worker is consuming the queue."""
     return "pong"
+
+
+def _make_sqlite_folders(*urls: str) -> None:
+    """Create the folders of SQLite broker and result files (the instance folder, at first).
+
+    Without it, the first task sent on a fresh instance folder (a mail sent in the request,
+    with tasks run eagerly) found no file to open and Celery retried creating its tables.
+    """
+    for url in urls:
+        for prefix in ("sqla+sqlite:///", "db+sqlite:///"):
+            if url.startswith(prefix):
+                Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
