@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from inkstone.admin import moderation_api
 from inkstone.articles import moderation as articles_moderation
 from inkstone.articles.models import HIDDEN_REASON_MAX
 from inkstone.auth.access import require_scope
@@ -30,6 +31,7 @@ from inkstone.guestbook import services as guestbook_services
 from inkstone.web.paging import requested_page
 
 bp = Blueprint("admin_moderation", __name__, url_prefix="/admin", template_folder="templates")
+api = (moderation_api.bp,)
 
 nav = (
     NavItem(
