@@ -95,6 +95,8 @@ def _person(username: str | None) -> tuple[User | None, bool]:
     """Return the account a filter names, and whether the name named no one."""
     if not username:
         return None, False
+    if "\x00" in username:  # no username holds one (and PostgreSQL refuses it in a query)
+        return None, True
     person = db.session.scalar(select(User).where(User.username_key == canonical(username)))
     return person, person is None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import _
 
@@ -25,7 +25,7 @@ from inkstone.jobs.models import KIND_MAX
 from inkstone.jobs.runner import task_for
 from inkstone.jobs.schemas import STATUSES
 from inkstone.jobs.views import STATUS_COLOURS, STATUS_LABELS, kind_label
-from inkstone.web.paging import requested_page
+from inkstone.web.paging import query_filter, requested_page
 
 bp = Blueprint("jobs_admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -40,9 +40,9 @@ def _me() -> User:
 
 def _filters() -> dict[str, str]:
     """Return the list's filters from the query string; a value that cannot match is dropped."""
-    status = request.args.get("status", "").strip()
-    kind = request.args.get("kind", "").strip()
-    owner = request.args.get("owner", "").strip()
+    status = query_filter("status")
+    kind = query_filter("kind")
+    owner = query_filter("owner")
     return {
         "status": status if status in STATUSES else "",
         "kind": kind if len(kind) <= KIND_MAX else "",

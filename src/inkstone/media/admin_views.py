@@ -19,7 +19,7 @@ from inkstone.extensions import db
 from inkstone.media import services
 from inkstone.media.schemas import KINDS, SORT_NAMES, media_url
 from inkstone.media.storage import get_storage
-from inkstone.web.paging import requested_page
+from inkstone.web.paging import query_filter, requested_page
 
 bp = Blueprint("media_admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -34,9 +34,9 @@ def _me() -> User:
 
 def _filters() -> dict[str, str]:
     """Return the list's filters from the query string; a value that cannot match is dropped."""
-    owner = request.args.get("owner", "").strip()
-    kind = request.args.get("kind", "")
-    sort = request.args.get("sort", "")
+    owner = query_filter("owner")
+    kind = query_filter("kind")
+    sort = query_filter("sort")
     return {
         "owner": owner if len(owner) <= USERNAME_MAX * 4 else "",
         "kind": kind if kind in KINDS else "",

@@ -23,3 +23,12 @@ def requested_page(per_page: int) -> tuple[int, PageRequest]:
     if number < 1 or (number - 1) * per_page > MAX_OFFSET:
         abort(404)
     return number, PageRequest(limit=per_page, offset=(number - 1) * per_page)
+
+
+def query_filter(name: str) -> str:
+    """Return the list filter ``?name=`` (trimmed); one holding a NUL is left out.
+
+    No stored value holds a NUL, and PostgreSQL refuses one in a query.
+    """
+    value = request.args.get(name, "").strip()
+    return "" if "\x00" in value else value
