@@ -168,6 +168,7 @@ class ContractData:
     upload_id: int = 0
 
     generation: int = 0
+    reopening: bool = False
 
     def start_over(self) -> None:
         """Register a new admin after a generated request deleted the sample user's account."""
@@ -190,14 +191,22 @@ class ContractData:
             and path.rsplit("/", 1)[-1] == self.other_username
         ):
             _register(self.client, self.other_username)  # the name is free again: make it anew
-        elif status == 200 and (method, path) == ("PUT", f"{API_PREFIX}/admin/settings"):
+        elif (
+            status == 200
+            and (method, path) == ("PUT", f"{API_PREFIX}/admin/settings")
+            and not self.reopening
+        ):
             # A generated request closed sign-up or required confirmed addresses: open them
             # again, or the next sample user could not be registered (or could not write).
-            self.client.put(
-                f"{API_PREFIX}/admin/settings",
-                json={"settings": OPEN_SITE},
-                headers=self.headers,
-            )
+            self.reopening = True  # this PUT comes back here: once is enough
+            try:
+                self.client.put(
+                    f"{API_PREFIX}/admin/settings",
+                    json={"settings": OPEN_SITE},
+                    headers=self.headers,
+                )
+            finally:
+                self.reopening = False
 
     @property
     def headers(self) -> dict[str, str]:
@@ -287,8 +296,10 @@ class ContractData:
         result = Path(app.instance_path) / "jobs" / "contract-export.csv"
         result.parent.mkdir(parents=True, exist_ok=True)
         result.write_text("title\r\nContract sample\r\n")
+        # A generated request may have renamed the user (PUT /user): ask who the token is.
+        me = self.client.get(f"{API_PREFIX}/user", headers=self.headers).get_json()["user"]
         with app.app_context():
-            owner = db.session.scalar(sa.select(User).where(User.username == self.username))
+            owner = db.session.scalar(sa.select(User).where(User.username == me["username"]))
             assert owner is not None
             job = Job(
                 kind="export",
