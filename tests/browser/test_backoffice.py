@@ -24,8 +24,8 @@ _people = itertools.count(1)
 
 
 def _person(live_server, name: str, role: RoleName = RoleName.AUTHOR) -> str:
-    """Create a confirmed account directly and return its username."""
-    username = f"{name}{next(_people)}"
+    """Create a confirmed account directly and return its username (unlike other tests')."""
+    username = f"office{name}{next(_people)}"
     with live_server.app.app_context():
         register_user(
             username=username,
