@@ -24,6 +24,7 @@ from inkstone.auth.models import SIGN_IN_STATUSES, Role, RoleName, User, UserSta
 from inkstone.auth.permissions import Scope, ensure_scope
 from inkstone.auth.sessions import end_all_sessions
 from inkstone.auth.usernames import canonical
+from inkstone.core.db import like
 from inkstone.core.errors import Conflict, DomainError, Invalid, NotFound
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
@@ -60,27 +61,12 @@ _ORDER: dict[Sort, tuple[Any, ...]] = {
 }
 
 
-def _escaped(text: str) -> str:
-    """Return ``text`` with LIKE's wildcards (and the escape character) escaped."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _like_prefix(text: str) -> str:
-    """Return a LIKE pattern matching values that start with ``text`` (wildcards escaped)."""
-    return f"{_escaped(text)}%"
-
-
-def _like_substring(text: str) -> str:
-    """Return a LIKE pattern matching values that contain ``text`` (wildcards escaped)."""
-    return f"%{_escaped(text)}%"
-
-
 def _matching(text: str, pattern: Any) -> ColumnElement[bool]:
     """Return a condition: the username or the email address matches ``pattern(text)``."""
     return or_(
-        User.username_key.like(pattern(canonical(text.strip())), escape="\\"),
+        User.username_key.like(pattern(canonical(text.strip())), escape=like.ESCAPE),
         # Addresses are stored lower-cased (services.normalize_email).
-        User.email.like(pattern(text.strip().lower()), escape="\\"),
+        User.email.like(pattern(text.strip().lower()), escape=like.ESCAPE),
     )
 
 
@@ -109,9 +95,9 @@ def _filtered(query: Select[Any], which: UserFilter) -> Select[Any]:
     if which.role is not None:
         query = query.where(User.roles.any(Role.name == which.role.value))
     if which.prefix and which.prefix.strip():
-        query = query.where(_matching(which.prefix, _like_prefix))
+        query = query.where(_matching(which.prefix, like.prefix))
     if which.contains and which.contains.strip():
-        query = query.where(_matching(which.contains, _like_substring))
+        query = query.where(_matching(which.contains, like.contains))
     if which.confirmed is True:
         query = query.where(User.email_confirmed_at.is_not(None))
     elif which.confirmed is False:

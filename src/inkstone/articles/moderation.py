@@ -23,7 +23,7 @@ from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_scope
 from inkstone.auth.usernames import canonical
 from inkstone.core import events
-from inkstone.core.db import counters, reads, utcnow
+from inkstone.core.db import counters, like, reads, utcnow
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Conflict, Invalid, NotFound
 from inkstone.core.pagination import PageRequest
@@ -36,12 +36,6 @@ EXCERPT_LENGTH = 80
 ALREADY_HIDDEN = "this article is hidden already"
 NOT_HIDDEN = "this article is not hidden"
 NOT_PUBLISHED = "only a published article can be pinned"
-
-
-def like_pattern(text: str) -> str:
-    """Return a LIKE pattern matching values that contain ``text`` (wildcards escaped)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
 
 
 def clean_reason(reason: str, *, field: str = "reason", limit: int = HIDDEN_REASON_MAX) -> str:
@@ -157,7 +151,9 @@ def _article_filters(
     else:  # drafts are never listed
         query = query.where(or_(Article.published == true(), Article.hidden_at.is_not(None)))
     if q:
-        query = query.where(func.lower(Article.title).like(like_pattern(q.strip()), escape="\\"))
+        query = query.where(
+            func.lower(Article.title).like(like.contains(q.strip().lower()), escape=like.ESCAPE)
+        )
     if author:
         query = query.where(User.username_key == canonical(author.strip()))
     return query
@@ -201,10 +197,14 @@ def _comment_filters(query: Select[*_Row], *, q: str | None, author: str | None)
     # comments under drafts stay with the draft: private to its author
     query = query.where(or_(Article.published == true(), Article.hidden_at.is_not(None)))
     if q:
-        query = query.where(func.lower(Comment.body).like(like_pattern(q.strip()), escape="\\"))
+        query = query.where(
+            func.lower(Comment.body).like(like.contains(q.strip().lower()), escape=like.ESCAPE)
+        )
     if author:
         query = query.where(
-            User.username_key.like(like_pattern(canonical(author.strip())), escape="\\")
+            User.username_key.like(
+                like.contains(canonical(author.strip()).lower()), escape=like.ESCAPE
+            )
         )
     return query
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -160,13 +160,3 @@ def forget_site_settings() -> None:
     if has_app_context():
         current_app.extensions.pop(_EXTENSION, None)
         g.pop("_site_settings", None)
-
-
-def settings_version() -> int:
-    """Return the settings' version (bumped by every save): a cache key part."""
-    return int(reads.scalar(_VERSION_READ) or 0)
-
-
-def as_dict(settings: SiteSettings) -> dict[str, Any]:
-    """Return ``settings`` as a plain mapping."""
-    return asdict(settings)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_scope
+from inkstone.core.db import like
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Invalid, NotFound
 from inkstone.core.pagination import PageRequest
@@ -114,20 +115,19 @@ def remove_messages(*, ids: Iterable[int], actor: User) -> int:
     return len(found)
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 def _searched(query: Select[Any], q: str | None, author: str | None) -> Select[Any]:
     if q:
-        query = query.where(func.lower(GuestbookMessage.body).like(_like(q.strip()), escape="\\"))
+        query = query.where(
+            func.lower(GuestbookMessage.body).like(
+                like.contains(q.strip().lower()), escape=like.ESCAPE
+            )
+        )
     if author:
-        pattern = _like(author.strip())
+        pattern = like.contains(author.strip().lower())
         query = query.outerjoin(User, User.id == GuestbookMessage.author_id).where(
             or_(
-                func.lower(GuestbookMessage.name).like(pattern, escape="\\"),
-                func.lower(User.username).like(pattern, escape="\\"),
+                func.lower(GuestbookMessage.name).like(pattern, escape=like.ESCAPE),
+                func.lower(User.username).like(pattern, escape=like.ESCAPE),
             )
         )
     return query

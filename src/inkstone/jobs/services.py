@@ -23,7 +23,7 @@ from inkstone.auth.permissions import Scope, has_scope
 from inkstone.auth.usernames import canonical
 from inkstone.core import events
 from inkstone.core.celery import enqueue_after_commit, task_named
-from inkstone.core.db import utcnow
+from inkstone.core.db import like, utcnow
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Conflict, NotFound
 from inkstone.core.pagination import PageRequest
@@ -272,12 +272,6 @@ def worker_alive() -> bool:
 # --------------------------------------------------------------------------- the back office
 
 
-def _like_prefix(text: str) -> str:
-    """Return a LIKE pattern matching what starts with ``text`` (its wildcards escaped)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
-
-
 def search_jobs(
     *,
     page: PageRequest,
@@ -298,7 +292,9 @@ def search_jobs(
     if status:
         query = query.where(Job.status == status)
     if kind:
-        query = query.where(or_(Job.kind == kind, Job.kind.like(_like_prefix(f"{kind}."), "\\")))
+        query = query.where(
+            or_(Job.kind == kind, Job.kind.like(like.prefix(f"{kind}."), like.ESCAPE))
+        )
     if owner:
         query = query.where(User.username_key == canonical(owner))
     rows = db.session.execute(query.limit(page.limit).offset(page.offset))

@@ -17,6 +17,7 @@ from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User
 from inkstone.auth.usernames import canonical
 from inkstone.core.celery import enqueue_after_commit, task_named
+from inkstone.core.db import like
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import DomainError, Invalid, NotFound
 from inkstone.core.pagination import PageRequest
@@ -271,19 +272,17 @@ def used_by(*, uploads: Iterable[Upload]) -> dict[int, list[tuple[str, str]]]:
     """
     found: dict[int, list[tuple[str, str]]] = {}
     for upload in uploads:
-        pattern = "%/media/" + _like_escaped(upload.sha256) + "%"
+        pattern = like.contains(f"/media/{upload.sha256}")
         rows = db.session.execute(
             select(Article.slug, Article.title)
-            .where(Article.author_id == upload.owner_id, Article.body.like(pattern, "\\"))
+            .where(
+                Article.author_id == upload.owner_id, Article.body.like(pattern, escape=like.ESCAPE)
+            )
             .order_by(Article.id.desc())
             .limit(USED_BY_SHOWN)
         )
         found[upload.id] = [(slug, title) for slug, title in rows]
     return found
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def usage_by_owner(*, owner_ids: Iterable[int]) -> dict[int, int]:
