@@ -17,7 +17,7 @@ from sqlalchemy.orm import contains_eager
 
 from inkstone.articles import queries
 from inkstone.articles.models import HIDDEN_REASON_MAX, PUBLISHED_ARTICLES, Article, Comment
-from inkstone.articles.services import _count_published, _mirror_published, delete_article
+from inkstone.articles.services import count_published, delete_article, mirror_published
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, ensure_scope
@@ -83,9 +83,9 @@ def hide_article(*, article: Article, actor: User, reason: str) -> Article:
     article.hidden_reason = reason
     article.published = False
     article.pinned_at = None
-    _count_published(article, -1)
+    count_published(article, -1)
     db.session.flush()
-    _mirror_published(article)
+    mirror_published(article)
     events.article_unpublished.send(article=article, actor=actor)
     record_event(
         Event.ARTICLE_HIDDEN, user=article.author, actor=actor, **_detail(article, reason=reason)
@@ -101,9 +101,9 @@ def restore_article(*, article: Article, actor: User) -> Article:
     article.hidden_at = None
     article.hidden_reason = ""
     article.published = True
-    _count_published(article, +1)
+    count_published(article, +1)
     db.session.flush()
-    _mirror_published(article)
+    mirror_published(article)
     events.article_published.send(article=article, actor=actor)
     record_event(Event.ARTICLE_RESTORED, user=article.author, actor=actor, **_detail(article))
     return article

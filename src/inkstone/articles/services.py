@@ -67,14 +67,14 @@ def _bump_author(author_id: int, delta: int) -> None:
         db.session.expire(author, ["articles_count"])
 
 
-def _count_published(article: Article, delta: int) -> None:
+def count_published(article: Article, delta: int) -> None:
     """Move every counter that counts published articles (tags, author, site)."""
     _bump_tags(list(article.tags), delta)
     _bump_author(article.author_id, delta)
     counters.bump(PUBLISHED_ARTICLES, delta)
 
 
-def _mirror_published(article: Article) -> None:
+def mirror_published(article: Article) -> None:
     """Give the article's tag links its ``published`` (a tag's page skips drafts by it)."""
     db.session.execute(
         update(article_tags)
@@ -115,10 +115,10 @@ def create_article(
     db.session.add(article)
     db.session.flush()
     if published:
-        _count_published(article, +1)
+        count_published(article, +1)
         events.article_published.send(article=article, actor=author)
     elif tags:
-        _mirror_published(article)
+        mirror_published(article)
     return article
 
 
@@ -169,11 +169,11 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
         article.published = bool(publish)
         if article.published:
             article.created_at = now
-        _count_published(article, +1 if article.published else -1)
+        count_published(article, +1 if article.published else -1)
     article.updated_at = now
     db.session.flush()
     if moved or (retagged and not article.published):
-        _mirror_published(article)
+        mirror_published(article)
     _announce_update(article, actor, moved=moved, changed=changed)
     return article
 
@@ -209,7 +209,7 @@ def delete_article(*, article: Article, actor: User) -> None:
     )
     was_published = article.published
     if was_published:
-        _count_published(article, -1)
+        count_published(article, -1)
     article_id, slug, author_id = article.id, article.slug, article.author_id
     db.session.delete(article)
     db.session.flush()
