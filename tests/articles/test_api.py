@@ -386,3 +386,21 @@ def test_tags_lists_used_tags_most_used_first(client, make_user, make_article):
 
 def test_tags_when_there_are_none(client):
     assert client.get("/api/v1/tags").json == {"tags": []}
+
+
+@pytest.mark.parametrize("title", ["   ", "\f", "\t\n"])
+def test_a_title_of_white_space_only_is_422_on_create_and_update(
+    client, make_user, make_article, auth_headers, title
+):
+    author = make_user()
+    headers = auth_headers(author)
+    article = make_article(author, title="Kept title")
+    body = {"article": {"title": title, "description": "d", "body": "b"}}
+    created = client.post("/api/v1/articles", json=body, headers=headers)
+    assert created.status_code == 422
+    assert created.json == {"errors": {"title": ["can't be blank"]}}
+    updated = client.put(
+        f"/api/v1/articles/{article.slug}", json={"article": {"title": title}}, headers=headers
+    )
+    assert updated.status_code == 422
+    assert client.get(f"/api/v1/articles/{article.slug}").json["article"]["title"] == "Kept title"

@@ -88,6 +88,14 @@ def _render_body(article: Article) -> None:
     article.body_html_version = markdown.RENDER_VERSION
 
 
+def _clean_title(title: str) -> str:
+    """Return ``title`` trimmed, or raise ``Invalid`` if nothing but white space is left."""
+    cleaned = title.strip()
+    if not cleaned:
+        raise Invalid("can't be blank", field="title")
+    return cleaned
+
+
 def create_article(
     *,
     author: User,
@@ -99,7 +107,7 @@ def create_article(
 ) -> Article:
     """Write a new article by ``author``: published, or a draft only they can see."""
     ensure_scope(author, Scope.ARTICLES_WRITE)
-    title = title.strip()
+    title = _clean_title(title)
     tags = get_or_create_tags(normalize_tags(tag_list or []))
     article = Article(
         slug=unique_slug(title),
@@ -143,8 +151,8 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     changed: set[str] = set()
-    if changes.get("title") is not None and changes["title"].strip() != article.title:
-        article.title = changes["title"].strip()
+    if changes.get("title") is not None and _clean_title(changes["title"]) != article.title:
+        article.title = _clean_title(changes["title"])
         article.slug = unique_slug(article.title, current=article.slug)
         changed.add("title")
     if changes.get("description") is not None:
