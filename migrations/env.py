@@ -5,6 +5,8 @@ import logging
 from alembic import context
 from flask import current_app
 
+from inkstone.core.db import include_name
+
 config = context.config
 logger = logging.getLogger("alembic.env")
 db = current_app.extensions["migrate"].db
@@ -13,6 +15,7 @@ config.set_main_option(
 )
 OPTIONS = {
     "target_metadata": db.metadata,
+    "include_name": include_name,  # hand-made tables (search indexes) are not models
     "compare_type": True,
     "render_as_batch": True,  # SQLite needs table rebuilds for most ALTERs
 }

@@ -30,6 +30,7 @@ FEATURES = (
     "feeds",
     "guestbook",
     "media",
+    "search",
     "transfers",
     "admin",
     "dev",

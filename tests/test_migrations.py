@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from inkstone import create_app
+from inkstone.core.db import include_name
 from inkstone.extensions import db
 from tests.conftest import MIGRATIONS_DIR, app_config, is_postgres
 
@@ -43,6 +44,15 @@ APP_TABLES = {
     "worker_heartbeats",
     "uploads",
     "task_outbox",
+    "search_state",
+    "search_articles",
+    "search_people",
+}
+# SQLite's FTS5 keeps each index in shadow tables of its own (PostgreSQL's are plain tables).
+FTS5_SHADOWS = {
+    f"{table}_{part}"
+    for table in ("search_articles", "search_people")
+    for part in ("data", "idx", "content", "docsize", "config")
 }
 ROUNDTRIP_SCHEMA = "migration_roundtrip"
 
@@ -111,7 +121,7 @@ def fresh_database_url(tmp_path: Path, database_url: str) -> str:
 
 
 def _tables() -> set[str]:
-    return set(sa.inspect(db.engine).get_table_names())
+    return set(sa.inspect(db.engine).get_table_names()) - FTS5_SHADOWS
 
 
 @pytest.mark.slow
@@ -169,7 +179,8 @@ def _differences(engine: sa.Engine, metadata: sa.MetaData | None = None) -> list
     metadata = db.metadata if metadata is None else metadata
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "target_metadata": metadata}
+            conn,
+            opts={"compare_type": True, "target_metadata": metadata, "include_name": include_name},
         )
         return compare_metadata(context, metadata)
 

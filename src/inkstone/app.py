@@ -52,6 +52,7 @@ def register_features(app: APIFlask) -> None:
         jobs,
         media,
         profiles,
+        search,
         transfers,
     )
 
@@ -65,6 +66,7 @@ def register_features(app: APIFlask) -> None:
         feeds,
         guestbook,
         media,
+        search,
         transfers,
         admin,
         dev,

@@ -120,3 +120,22 @@ def lock_for_writing(session: Any) -> None:
     if connection.connection.dbapi_connection.in_transaction:
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# Tables a feature makes by hand in its migration, different per database (an SQLite FTS5
+# virtual table and the shadow tables it owns, PostgreSQL-only types): not models, so the
+# models-against-schema comparison (``flask db check``, autogenerate) leaves them out.
+HAND_MADE_TABLES: set[str] = set()
+_SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
+
+
+def is_hand_made(name: str) -> bool:
+    """Tell whether table ``name`` is (or belongs to) one of ``HAND_MADE_TABLES``."""
+    if name in HAND_MADE_TABLES:
+        return True
+    return any(name.endswith(s) and name[: -len(s)] in HAND_MADE_TABLES for s in _SHADOW_SUFFIXES)
+
+
+def include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
+    """Alembic's ``include_name`` hook: compare every table but the hand-made ones."""
+    return not (type_ == "table" and name is not None and is_hand_made(name))

@@ -1,0 +1,27 @@
+"""Full-text search of articles and people, in Chinese and English."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the search page, API, commands, reindex job; follow the article events."""
+    from inkstone.core.db import HAND_MADE_TABLES
+    from inkstone.core.features import Feature, register
+    from inkstone.search import api, cli, indexing, views
+    from inkstone.search.models import INDEX_TABLES
+
+    HAND_MADE_TABLES.update(INDEX_TABLES)
+    register(
+        app,
+        Feature(
+            name="search",
+            site=(views.bp,),
+            api=(api.bp,),
+            cli=(cli.search_cli,),
+            tasks=("inkstone.search.indexing", "inkstone.search.jobs"),
+            slots={"navbar": ["search/_navbar_form.html"]},
+        ),
+    )
+    indexing.subscribe()

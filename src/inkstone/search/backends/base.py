@@ -1,0 +1,162 @@
+"""What every search backend offers, and what they share.
+
+Embedded (SQLite): an FTS5 table holding each document's terms (``sqlite.py``). Scaled
+(PostgreSQL): a ``tsvector`` built from the same terms with a GIN index (``postgres.py``).
+Both take the documents of ``search.documents`` and the parsed queries of ``search.query``,
+and both join what they find to the articles (or people) themselves, so a draft, a hidden
+article or a suspended person is never found, even by an index that has not caught up yet.
+
+A search server (Meilisearch, OpenSearch…) would be a third class with these methods; the
+services pick the backend through :func:`backend` and name none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select, true
+from sqlalchemy.engine import Connection
+
+from inkstone.articles.models import Article, article_tags
+from inkstone.search.documents import Document
+from inkstone.search.query import Query
+
+# A reader ranks what they can read: relevance is worked out over the newest CANDIDATES
+# matching articles (all of them, for all but the commonest words), like the result caps of
+# Elasticsearch (10,000) or Google (about 1,000). The total is still exact.
+CANDIDATES = 2_000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which matching articles count: by tag, author and creation date (``until`` excluded)."""
+
+    tag_id: int | None = None
+    author_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A matching article: its id, its relevance (higher is better) and when it was written."""
+
+    id: int
+    relevance: float
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the index holds: documents of each kind, bytes on disk, last write."""
+
+    backend: str
+    articles: int
+    people: int
+    size_bytes: int
+    updated_at: datetime | None
+
+
+class Backend(Protocol):
+    """What a search backend does; every method runs on the caller's connection."""
+
+    name: str
+
+    def put_articles(self, connection: Connection, documents: Sequence[Document]) -> None:
+        """Index (or index again) these articles."""
+
+    def article_rows(self, documents: Sequence[Document]) -> list[dict[str, Any]]:
+        """Return the index rows of these articles: pure work, no database (run in parallel)."""
+
+    def write_articles(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Write rows made by :meth:`article_rows`, replacing those of the same ids."""
+
+    def drop_articles(self, connection: Connection, ids: Sequence[int]) -> None:
+        """Take these articles out of the index."""
+
+    def put_people(self, connection: Connection, documents: Sequence[Document]) -> None:
+        """Index (or index again) these people."""
+
+    def drop_people(self, connection: Connection, ids: Sequence[int]) -> None:
+        """Take these people out of the index."""
+
+    def clear(self, connection: Connection) -> None:
+        """Empty the index (a reindex fills it again)."""
+
+    def prune(self, connection: Connection) -> None:
+        """Take out the documents of articles and people no longer public."""
+
+    def articles(
+        self, connection: Connection, query: Query, filters: Filters
+    ) -> tuple[list[Candidate], int]:
+        """Return the matching published articles and how many there are in all.
+
+        The candidates are all of them, or the newest :data:`CANDIDATES` when there are more.
+        """
+
+    def people(
+        self, connection: Connection, query: Query, *, limit: int, offset: int
+    ) -> tuple[list[int], int]:
+        """Return one page of matching findable people, best first, and how many match."""
+
+    def status(self, connection: Connection) -> Status:
+        """Return what the index holds."""
+
+
+def gather(
+    connection: Connection,
+    matching: Callable[[Select[Any]], Select[Any]],
+    *,
+    key: ColumnElement[int],
+    relevance: ColumnElement[float],
+    filters: Filters,
+    params: dict[str, Any],
+) -> tuple[list[Candidate], int]:
+    """Run a backend's match as :meth:`Backend.articles` describes.
+
+    ``matching(statement)`` adds the backend's index, its join to ``articles`` and its match
+    condition; ``key`` is the index's article id (newest first), ``relevance`` its score
+    (higher is better). The total is counted only when there are more than the candidates.
+    """
+    params = {**params, "cap": CANDIDATES}
+
+    def statement(*columns: Any) -> Select[Any]:
+        return _filtered(matching(select(*columns)), filters, params)
+
+    rows = connection.execute(
+        statement(key, relevance, Article.created_at).order_by(key.desc()).limit(bindparam("cap")),
+        params,
+    ).all()
+    found = [Candidate(row[0], float(row[1]), row[2]) for row in rows]
+    if len(found) < CANDIDATES:
+        return found, len(found)
+    return found, int(connection.execute(statement(func.count()), params).scalar() or 0)
+
+
+def _at(name: str) -> Any:
+    return bindparam(name, type_=Article.created_at.type)
+
+
+def _filtered(statement: Select[Any], filters: Filters, params: dict[str, Any]) -> Select[Any]:
+    statement = statement.where(Article.published == true())
+    if filters.author_id is not None:
+        params["author_id"] = filters.author_id
+        statement = statement.where(Article.author_id == bindparam("author_id"))
+    if filters.tag_id is not None:
+        params["tag_id"] = filters.tag_id
+        statement = statement.where(
+            exists().where(
+                article_tags.c.article_id == Article.id,
+                article_tags.c.tag_id == bindparam("tag_id"),
+            )
+        )
+    if filters.since is not None:
+        params["since"] = filters.since
+        statement = statement.where(Article.created_at >= _at("since"))
+    if filters.until is not None:
+        params["until"] = filters.until
+        statement = statement.where(Article.created_at < _at("until"))
+    return statement

@@ -1,0 +1,208 @@
+"""The embedded backend: SQLite FTS5 over the segmenter's terms, ranked by bm25.
+
+``search_articles(title, description, body, tags, author, chars)`` and
+``search_people(username, bio)`` are FTS5 tables (``unicode61``) whose rowid is the
+article's or person's id; each column holds its field's terms joined by spaces (the
+segmenter has already cut, folded and stemmed them, so the tokenizer only splits on the
+spaces), and ``chars`` every Han character. bm25 weighs a title match above tags, tags above
+the author's name and description, those above the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Integer, Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import ColumnClause
+
+from inkstone.articles.models import Article
+from inkstone.auth.models import User
+from inkstone.search.backends.base import Candidate, Filters, Status, gather
+from inkstone.search.documents import FOUND_STATUSES, Document
+from inkstone.search.models import SearchState, touch
+from inkstone.search.query import Query, to_fts5
+
+# bm25 weights, in column order: title, description, body, tags, author, chars.
+ARTICLE_WEIGHTS = (10.0, 4.0, 1.0, 6.0, 3.0, 0.5)
+PEOPLE_WEIGHTS = (5.0, 1.0)  # username, bio
+
+_articles = table("search_articles", column("rowid", Integer))
+_people = table("search_people", column("rowid", Integer))
+_ARTICLES_TABLE: ColumnClause[Any] = literal_column("search_articles")
+_FOUND = "(" + ", ".join(f"'{status}'" for status in FOUND_STATUSES) + ")"
+_PEOPLE_TABLE: ColumnClause[Any] = literal_column("search_people")
+
+
+def _joined(terms: list[str]) -> str:
+    return " ".join(terms)
+
+
+class SqliteBackend:
+    """Search in FTS5 tables next to the data."""
+
+    name = "sqlite-fts5"
+
+    # ------------------------------------------------------------------ writing
+
+    def put_articles(self, connection: Connection, documents: Sequence[Document]) -> None:
+        """Index (or index again) these articles."""
+        self.write_articles(connection, self.article_rows(documents))
+
+    @staticmethod
+    def article_rows(documents: Sequence[Document]) -> list[dict[str, Any]]:
+        """Return the index rows of these articles (pure work: a rebuild runs it in parallel)."""
+        rows = []
+        for document in documents:
+            terms = document.terms()
+            rows.append(
+                {
+                    "id": document.id,
+                    **{name: _joined(terms[name]) for name in terms},
+                    "chars": _joined(document.characters()),
+                }
+            )
+        return rows
+
+    def write_articles(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Write index rows made by :meth:`article_rows`, replacing those of the same ids."""
+        if not rows:
+            return
+        self.drop_articles(connection, [row["id"] for row in rows], touched=False)
+        connection.execute(
+            text(
+                "INSERT INTO search_articles (rowid, title, description, body, tags, author, chars)"
+                " VALUES (:id, :title, :description, :body, :tags, :author, :chars)"
+            ),
+            list(rows),
+        )
+        touch(connection, "articles")
+
+    def drop_articles(
+        self, connection: Connection, ids: Sequence[int], *, touched: bool = True
+    ) -> None:
+        """Take these articles out of the index."""
+        if ids:
+            connection.execute(
+                text("DELETE FROM search_articles WHERE rowid IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": list(ids)},
+            )
+            if touched:
+                touch(connection, "articles")
+
+    def put_people(self, connection: Connection, documents: Sequence[Document]) -> None:
+        """Index (or index again) these people."""
+        if not documents:
+            return
+        self.drop_people(connection, [d.id for d in documents], touched=False)
+        rows = [{"id": d.id, **{k: _joined(v) for k, v in d.terms().items()}} for d in documents]
+        connection.execute(
+            text("INSERT INTO search_people (rowid, username, bio) VALUES (:id, :username, :bio)"),
+            rows,
+        )
+        touch(connection, "people")
+
+    def drop_people(
+        self, connection: Connection, ids: Sequence[int], *, touched: bool = True
+    ) -> None:
+        """Take these people out of the index."""
+        if ids:
+            connection.execute(
+                text("DELETE FROM search_people WHERE rowid IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": list(ids)},
+            )
+            if touched:
+                touch(connection, "people")
+
+    def clear(self, connection: Connection) -> None:
+        """Empty the index."""
+        connection.execute(text("DELETE FROM search_articles"))
+        connection.execute(text("DELETE FROM search_people"))
+
+    def prune(self, connection: Connection) -> None:
+        """Take out the documents of articles and people no longer public."""
+        connection.execute(
+            text(
+                "DELETE FROM search_articles WHERE rowid NOT IN"
+                " (SELECT id FROM articles WHERE published)"
+            )
+        )
+        connection.execute(
+            text(
+                "DELETE FROM search_people WHERE rowid NOT IN"
+                f" (SELECT id FROM users WHERE status IN {_FOUND})"
+            )
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def articles(
+        self, connection: Connection, query: Query, filters: Filters
+    ) -> tuple[list[Candidate], int]:
+        """Return the newest matching published articles (at most CANDIDATES) and the total."""
+
+        def matching(statement: Select[Any]) -> Select[Any]:
+            return statement.select_from(
+                _articles.join(Article, Article.id == _articles.c.rowid)
+            ).where(_ARTICLES_TABLE.op("MATCH")(bindparam("match")))
+
+        return gather(
+            connection,
+            matching,
+            key=_articles.c.rowid,
+            relevance=-func.bm25(_ARTICLES_TABLE, *ARTICLE_WEIGHTS),
+            filters=filters,
+            params={"match": _articles_match(query)},
+        )
+
+    def people(
+        self, connection: Connection, query: Query, *, limit: int, offset: int
+    ) -> tuple[list[int], int]:
+        """Return one page of matching findable people, best first, and the total."""
+        params = {"match": _people_match(query), "limit": limit, "offset": offset}
+        base = (
+            select(_people.c.rowid)
+            .select_from(_people.join(User, User.id == _people.c.rowid))
+            .where(_PEOPLE_TABLE.op("MATCH")(bindparam("match")))
+            .where(User.status.in_(FOUND_STATUSES))
+        )
+        page = base.order_by(func.bm25(_PEOPLE_TABLE, *PEOPLE_WEIGHTS), _people.c.rowid)
+        ids = list(
+            connection.execute(
+                page.limit(bindparam("limit")).offset(bindparam("offset")), params
+            ).scalars()
+        )
+        total = connection.execute(
+            select(func.count()).select_from(base.subquery()), params
+        ).scalar()
+        return ids, int(total or 0)
+
+    def status(self, connection: Connection) -> Status:
+        """Return what the index holds and its size on disk."""
+        articles = connection.execute(text("SELECT count(*) FROM search_articles")).scalar()
+        people = connection.execute(text("SELECT count(*) FROM search_people")).scalar()
+        size = connection.execute(
+            text(
+                "SELECT coalesce(sum(pgsize), 0) FROM dbstat"
+                " WHERE name LIKE 'search_articles%' OR name LIKE 'search_people%'"
+            )
+        ).scalar()
+        updated = connection.execute(select(func.max(SearchState.updated_at))).scalar()
+        return Status(self.name, int(articles or 0), int(people or 0), int(size or 0), updated)
+
+
+def _articles_match(query: Query) -> str:
+    # Words and phrases are matched among the fields' words, a lone Han character among
+    # every character.
+    return to_fts5(query, words="{title description body tags author} : ", characters="chars : ")
+
+
+def _people_match(query: Query) -> str:
+    # People have no "chars" column: a one-character Han query matches usernames and bios
+    # holding it as a word.
+    return to_fts5(query)

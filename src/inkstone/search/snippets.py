@@ -1,0 +1,106 @@
+"""Highlighted snippets: the words a query matched, marked in the text a reader reads.
+
+The text is cut by the same segmenter as the index, so a match is marked exactly where the
+index found it (``deploying`` for a query ``deploy``, 北京 inside 北京大学). Everything is
+HTML-escaped; only the ``<mark>`` elements are markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+
+from inkstone.search import segment
+from inkstone.search.query import Query
+
+SNIPPET_CHARS = 220  # about two lines of a result
+SCANNED_CHARS = 20_000  # matches further into a long body are not looked for
+_LEAD = 60  # characters shown before the first match
+
+
+class Matcher:
+    """Which terms of a text a query matched."""
+
+    def __init__(self, query: Query) -> None:
+        self.exact: set[str] = set()
+        self.prefixes: list[str] = []
+        characters: set[str] = set()
+        for unit in query.required:
+            if unit.character:
+                characters.add(unit.terms[0])
+            elif unit.prefix:
+                self.exact.update(unit.terms[:-1])
+                self.prefixes.append(unit.terms[-1])
+            else:
+                self.exact.update(unit.terms)
+        self.characters = (
+            re.compile("|".join(map(re.escape, sorted(characters)))) if characters else None
+        )
+
+    def ranges(self, text: str) -> list[tuple[int, int]]:
+        """Return the merged ``(start, end)`` ranges of ``text`` (prepared) that match."""
+        found = [
+            (span.start, span.end)
+            for span in segment.spans(text)
+            if span.term in self.exact or any(span.term.startswith(p) for p in self.prefixes)
+        ]
+        if self.characters is not None:
+            found += [(m.start(), m.end()) for m in self.characters.finditer(text)]
+        return _merged(found)
+
+
+def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _marked(text: str, ranges: list[tuple[int, int]], start: int, end: int) -> Markup:
+    parts: list[str] = []
+    at = start
+    for first, last in ranges:
+        if last <= start or first >= end:
+            continue
+        first, last = max(first, start), min(last, end)
+        parts.append(str(escape(text[at:first])))
+        parts.append(f"<mark>{escape(text[first:last])}</mark>")
+        at = last
+    parts.append(str(escape(text[at:end])))
+    return Markup("".join(parts))
+
+
+def highlight(text: str, matcher: Matcher) -> Markup:
+    """Return all of ``text`` (a title) escaped, with its matches marked."""
+    prepared = segment.prepare(text)
+    return _marked(prepared, matcher.ranges(prepared), 0, len(prepared))
+
+
+def snippet(text: str, matcher: Matcher, *, width: int = SNIPPET_CHARS) -> Markup:
+    """Return about ``width`` characters of ``text`` around its first match, marked.
+
+    The window opens a little before the first match (at a space when there is one) and is
+    cut with an ellipsis at either end it does not reach. No match: the text's beginning.
+    """
+    prepared = segment.prepare(text[:SCANNED_CHARS])
+    ranges = matcher.ranges(prepared)
+    start = 0
+    if ranges and ranges[0][0] > _LEAD:
+        start = ranges[0][0] - _LEAD
+        space = prepared.find(" ", start, ranges[0][0])
+        if 0 <= space < ranges[0][0] - 1:
+            start = space + 1
+    end = min(len(prepared), start + width)
+    if end < len(prepared):
+        space = prepared.rfind(" ", start + width // 2, end)
+        if space > 0:
+            end = space
+    body = _marked(prepared, ranges, start, end)
+    before = "…" if start > 0 else ""
+    after = "…" if end < len(text) else ""
+    return Markup(before) + body + Markup(after)
