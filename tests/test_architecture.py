@@ -160,6 +160,7 @@ def test_the_navigation_is_built_from_the_registered_items(
     page = client.get("/").get_data(as_text=True)
     nav = page[page.index('id="nav-menu"') : page.index('id="language-menu"')]
     assert re.findall(r'(?:href|action)="(/[^"]*)"', nav) == [
+        "/search",  # the navbar slot's search box (the search feature's)
         "/",
         "/guestbook",
         "/editor",
