@@ -31,9 +31,10 @@ $(VENV)/.synced: pyproject.toml uv.lock $(UV_DEP)
 
 install: $(VENV)/.synced  ## Create the virtualenv from the lock
 
-migrate: install  ## Apply database migrations (and store article HTML an older renderer left stale)
+migrate: install  ## Apply database migrations (store stale article HTML again, fill an empty search index)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask articles render
+	$(BIN)/flask search reindex --if-empty
 
 seed: migrate  ## Load demo data if the database is empty
 	$(BIN)/flask dev seed --if-empty

@@ -26,7 +26,8 @@ JOBS_PER_PAGE = 20
 # The failed rows of an import shown on its page; the API has all the report keeps.
 FAILURES_SHOWN = 20
 
-# What each kind of job is, in words (an unknown kind shows as it is stored).
+# What each kind of job is, in words (an unknown kind shows as it is stored). A feature above
+# names its own kinds with ``name_kind``.
 KIND_LABELS: dict[str, Any] = {
     "export.csv": _l("CSV export"),
     "export.xlsx": _l("Excel export"),
@@ -37,6 +38,11 @@ KIND_LABELS: dict[str, Any] = {
     "import": _l("Import"),
     "audit": _l("Audit log export"),
 }
+
+def name_kind(kind: str, label: Any) -> None:
+    """Say what jobs of ``kind`` are, in words (a lazy translation), for the jobs pages."""
+    KIND_LABELS[kind] = label
+
 
 # Each status as the pages show it: a label and a Bootstrap colour.
 STATUS_LABELS: dict[str, Any] = {

@@ -7,8 +7,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the search page, API, commands, reindex job; follow the article events."""
+    from flask_babel import lazy_gettext as _l
+
     from inkstone.core.db import HAND_MADE_TABLES
     from inkstone.core.features import Feature, register
+    from inkstone.jobs.views import name_kind
     from inkstone.search import api, cli, indexing, views
     from inkstone.search.models import INDEX_TABLES
 
@@ -24,4 +27,5 @@ def init_app(app: Flask) -> None:
             slots={"navbar": ["search/_navbar_form.html"]},
         ),
     )
+    name_kind("search", _l("Search index rebuild"))
     indexing.subscribe()
