@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import orjson
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select, true
 
-from inkstone.articles.models import Article
+from inkstone.articles.models import Article, article_tags
 from inkstone.auth.models import User, UserStatus
 from inkstone.core.db import reads
 from inkstone.search import segment
@@ -53,10 +53,15 @@ def plain_text(markdown: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One thing to index: its id and the text of each of its fields."""
+    """One thing to index: its id, the text of each of its fields, and its filter tokens.
+
+    ``filters``: single tokens the search's filters match (``filter_token("tag", 12)``), so a
+    filtered search and its count are answered by the index alone.
+    """
 
     id: int
     fields: dict[str, str]
+    filters: tuple[str, ...] = ()
 
     def terms(self) -> dict[str, list[str]]:
         """Return the terms of each field, in order."""
@@ -67,8 +72,18 @@ class Document:
         return [c for text in self.fields.values() for c in segment.characters(text)]
 
 
+def filter_token(kind: str, value: int) -> str:
+    """Return the index token standing for a filter: ``zzt12`` (tag 12), ``zza5`` (author 5).
+
+    One word of letters and digits, so every tokenizer keeps it whole; no reader types it.
+    """
+    return f"zz{kind[0]}{value}"
+
+
 def article_document(row: ArticleSource) -> Document:
     """Return the document of one article row."""
+    tokens = [filter_token("author", row.author_id)]
+    tokens += [filter_token("tag", tag_id) for tag_id in row.tag_ids]
     return Document(
         row.id,
         {
@@ -78,6 +93,7 @@ def article_document(row: ArticleSource) -> Document:
             "tags": " ".join(orjson.loads(row.tag_names)),
             "author": row.username,
         },
+        tuple(tokens),
     )
 
 
@@ -95,6 +111,8 @@ class ArticleSource(NamedTuple):
     body: str
     tag_names: str
     username: str
+    author_id: int
+    tag_ids: tuple[int, ...] = ()
 
 
 class PersonSource:
@@ -112,6 +130,7 @@ _ARTICLE_COLUMNS = (
     Article.body,
     Article.tag_names,
     User.username,
+    Article.author_id,
 )
 _PUBLISHED = (
     select(*_ARTICLE_COLUMNS)
@@ -122,12 +141,28 @@ _PEOPLE = select(User.id, User.username, User.bio).where(User.status.in_(FOUND_S
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 
 
+_TAG_IDS = select(article_tags.c.article_id, article_tags.c.tag_id).where(
+    article_tags.c.article_id.in_(_IDS)
+)
+
+
 def published_article_sources(ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """Return the source rows of those of ``ids`` that are published, as plain tuples."""
+    """Return the source rows of those of ``ids`` that are published, as plain tuples.
+
+    The rows are read ``FOR SHARE`` on PostgreSQL: an unpublish waits for the index write
+    that read them, so its trigger always removes what was written (SQLite's writer lock
+    does the same there).
+    """
     if not ids:
         return []
-    rows = reads.execute(_PUBLISHED.where(Article.id.in_(_IDS)), {"ids": list(ids)})
-    return [tuple(row) for row in rows]
+    params = {"ids": list(ids)}
+    rows = reads.execute(
+        _PUBLISHED.where(Article.id.in_(_IDS)).with_for_update(read=True, of=Article), params
+    )
+    tags: dict[int, list[int]] = {}
+    for article_id, tag_id in reads.execute(_TAG_IDS, params):
+        tags.setdefault(article_id, []).append(tag_id)
+    return [(*row, tuple(sorted(tags.get(row[0], ())))) for row in rows]
 
 
 def article_documents(sources: Sequence[tuple[Any, ...]]) -> list[Document]:

@@ -12,16 +12,16 @@ services pick the backend through :func:`backend` and name none of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select, true
+from sqlalchemy import ColumnElement, FromClause, Select, bindparam, func, select, true
 from sqlalchemy.engine import Connection
 
-from inkstone.articles.models import Article, article_tags
-from inkstone.search.documents import Document
+from inkstone.articles.models import Article
+from inkstone.search.documents import Document, filter_token
 from inkstone.search.query import Query
 
 # A reader ranks what they can read: relevance is worked out over the newest CANDIDATES
@@ -106,10 +106,21 @@ class Backend(Protocol):
         """Return what the index holds."""
 
 
+def filter_tokens(filters: Filters) -> list[str]:
+    """Return the index tokens a match must also hold for these tag and author filters."""
+    tokens = []
+    if filters.tag_id is not None:
+        tokens.append(filter_token("tag", filters.tag_id))
+    if filters.author_id is not None:
+        tokens.append(filter_token("author", filters.author_id))
+    return tokens
+
+
 def gather(
     connection: Connection,
-    matching: Callable[[Select[Any]], Select[Any]],
     *,
+    source: FromClause,
+    condition: ColumnElement[bool],
     key: ColumnElement[int],
     relevance: ColumnElement[float],
     filters: Filters,
@@ -117,46 +128,49 @@ def gather(
 ) -> tuple[list[Candidate], int]:
     """Run a backend's match as :meth:`Backend.articles` describes.
 
-    ``matching(statement)`` adds the backend's index, its join to ``articles`` and its match
-    condition; ``key`` is the index's article id (newest first), ``relevance`` its score
-    (higher is better). The total is counted only when there are more than the candidates.
+    ``source`` is the backend's index, ``condition`` its match (tag and author filters
+    included as tokens), ``key`` the article id it holds (newest first), ``relevance`` its
+    score (higher is better). The index holds published articles only, so the candidates
+    and the count come from it alone; only a date range needs the articles joined. The
+    candidates are then checked against the articles (published, and when written), so
+    an index behind its data can never show what is not public. The total is counted
+    only when there are more matches than candidates.
     """
     params = {**params, "cap": CANDIDATES}
+    dated = filters.since is not None or filters.until is not None
 
     def statement(*columns: Any) -> Select[Any]:
-        return _filtered(matching(select(*columns)), filters, params)
+        found = select(*columns).select_from(source).where(condition)
+        if dated:
+            found = found.join(Article, Article.id == key).where(*_dates(filters, params))
+        return found
 
     rows = connection.execute(
-        statement(key, relevance, Article.created_at).order_by(key.desc()).limit(bindparam("cap")),
-        params,
+        statement(key, relevance).order_by(key.desc()).limit(bindparam("cap")), params
     ).all()
-    found = [Candidate(row[0], float(row[1]), row[2]) for row in rows]
-    if len(found) < CANDIDATES:
+    ids = {"ids": [row[0] for row in rows]}
+    written = {row[0]: row[1] for row in connection.execute(_PUBLISHED_DATES, ids)}
+    found = [Candidate(row[0], float(row[1]), written[row[0]]) for row in rows if row[0] in written]
+    if len(rows) < CANDIDATES:
         return found, len(found)
     return found, int(connection.execute(statement(func.count()), params).scalar() or 0)
 
 
-def _at(name: str) -> Any:
-    return bindparam(name, type_=Article.created_at.type)
+_PUBLISHED_DATES = select(Article.id, Article.created_at).where(
+    Article.id.in_(bindparam("ids", expanding=True)), Article.published == true()
+)
 
 
-def _filtered(statement: Select[Any], filters: Filters, params: dict[str, Any]) -> Select[Any]:
-    statement = statement.where(Article.published == true())
-    if filters.author_id is not None:
-        params["author_id"] = filters.author_id
-        statement = statement.where(Article.author_id == bindparam("author_id"))
-    if filters.tag_id is not None:
-        params["tag_id"] = filters.tag_id
-        statement = statement.where(
-            exists().where(
-                article_tags.c.article_id == Article.id,
-                article_tags.c.tag_id == bindparam("tag_id"),
-            )
-        )
+def _dates(filters: Filters, params: dict[str, Any]) -> list[ColumnElement[bool]]:
+    conditions = []
     if filters.since is not None:
         params["since"] = filters.since
-        statement = statement.where(Article.created_at >= _at("since"))
+        conditions.append(Article.created_at >= _at("since"))
     if filters.until is not None:
         params["until"] = filters.until
-        statement = statement.where(Article.created_at < _at("until"))
-    return statement
+        conditions.append(Article.created_at < _at("until"))
+    return conditions
+
+
+def _at(name: str) -> Any:
+    return bindparam(name, type_=Article.created_at.type)

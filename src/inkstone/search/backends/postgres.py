@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, cast, column, func, select, table, text
+from sqlalchemy import Integer, bindparam, cast, column, func, select, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.engine import Connection
 
-from inkstone.articles.models import Article
 from inkstone.auth.models import User
-from inkstone.search.backends.base import Candidate, Filters, Status, gather
+from inkstone.search.backends.base import Candidate, Filters, Status, filter_tokens, gather
 from inkstone.search.documents import FOUND_STATUSES, Document
 from inkstone.search.models import SearchState, touch
 from inkstone.search.query import Query, to_tsquery
@@ -60,7 +59,7 @@ def article_vector(document: Document) -> str:
     """Return the ``tsvector`` literal of an article's document."""
     terms = document.terms()
     fields: list[tuple[Sequence[str], str]] = [(terms[n], w) for n, w in ARTICLE_WEIGHTS]
-    fields += [(terms["body"], "D"), (document.characters(), "D")]
+    fields += [(terms["body"], "D"), (document.characters(), "D"), (document.filters, "D")]
     return tsvector(fields)
 
 
@@ -153,19 +152,15 @@ class PostgresBackend:
         self, connection: Connection, query: Query, filters: Filters
     ) -> tuple[list[Candidate], int]:
         """Return the newest matching published articles (at most CANDIDATES) and the total."""
-
-        def matching(statement: Select[Any]) -> Select[Any]:
-            return statement.select_from(
-                _articles.join(Article, Article.id == _articles.c.article_id)
-            ).where(_articles.c.document.op("@@")(_QUERY))
-
+        tokens = "".join(f" & '{token}'" for token in filter_tokens(filters))
         return gather(
             connection,
-            matching,
+            source=_articles,
+            condition=_articles.c.document.op("@@")(_QUERY),
             key=_articles.c.article_id,
             relevance=func.ts_rank(text(f"'{RANK_WEIGHTS}'"), _articles.c.document, _QUERY, 1),
             filters=filters,
-            params={"query": to_tsquery(query)},
+            params={"query": f"({to_tsquery(query)}){tokens}"},
         )
 
     def people(

@@ -13,19 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import Integer, bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnClause
 
-from inkstone.articles.models import Article
 from inkstone.auth.models import User
-from inkstone.search.backends.base import Candidate, Filters, Status, gather
+from inkstone.search.backends.base import Candidate, Filters, Status, filter_tokens, gather
 from inkstone.search.documents import FOUND_STATUSES, Document
 from inkstone.search.models import SearchState, touch
 from inkstone.search.query import Query, to_fts5
 
-# bm25 weights, in column order: title, description, body, tags, author, chars.
-ARTICLE_WEIGHTS = (10.0, 4.0, 1.0, 6.0, 3.0, 0.5)
+# bm25 weights, in column order: title, description, body, tags, author, chars, filters.
+ARTICLE_WEIGHTS = (10.0, 4.0, 1.0, 6.0, 3.0, 0.5, 0.0)
 PEOPLE_WEIGHTS = (5.0, 1.0)  # username, bio
 
 _articles = table("search_articles", column("rowid", Integer))
@@ -61,6 +60,7 @@ class SqliteBackend:
                     "id": document.id,
                     **{name: _joined(terms[name]) for name in terms},
                     "chars": _joined(document.characters()),
+                    "filters": _joined(list(document.filters)),
                 }
             )
         return rows
@@ -72,8 +72,9 @@ class SqliteBackend:
         self.drop_articles(connection, [row["id"] for row in rows], touched=False)
         connection.execute(
             text(
-                "INSERT INTO search_articles (rowid, title, description, body, tags, author, chars)"
-                " VALUES (:id, :title, :description, :body, :tags, :author, :chars)"
+                "INSERT INTO search_articles"
+                " (rowid, title, description, body, tags, author, chars, filters) VALUES"
+                " (:id, :title, :description, :body, :tags, :author, :chars, :filters)"
             ),
             list(rows),
         )
@@ -145,19 +146,14 @@ class SqliteBackend:
         self, connection: Connection, query: Query, filters: Filters
     ) -> tuple[list[Candidate], int]:
         """Return the newest matching published articles (at most CANDIDATES) and the total."""
-
-        def matching(statement: Select[Any]) -> Select[Any]:
-            return statement.select_from(
-                _articles.join(Article, Article.id == _articles.c.rowid)
-            ).where(_ARTICLES_TABLE.op("MATCH")(bindparam("match")))
-
         return gather(
             connection,
-            matching,
+            source=_articles,
+            condition=_ARTICLES_TABLE.op("MATCH")(bindparam("match")),
             key=_articles.c.rowid,
             relevance=-func.bm25(_ARTICLES_TABLE, *ARTICLE_WEIGHTS),
             filters=filters,
-            params={"match": _articles_match(query)},
+            params={"match": _articles_match(query, filters)},
         )
 
     def people(
@@ -196,10 +192,15 @@ class SqliteBackend:
         return Status(self.name, int(articles or 0), int(people or 0), int(size or 0), updated)
 
 
-def _articles_match(query: Query) -> str:
+def _articles_match(query: Query, filters: Filters) -> str:
     # Words and phrases are matched among the fields' words, a lone Han character among
-    # every character.
-    return to_fts5(query, words="{title description body tags author} : ", characters="chars : ")
+    # every character, the filters' tokens in their own column.
+    expression = to_fts5(
+        query, words="{title description body tags author} : ", characters="chars : "
+    )
+    for token in filter_tokens(filters):
+        expression = f'({expression}) AND (filters : "{token}")'
+    return expression
 
 
 def _people_match(query: Query) -> str:

@@ -1,13 +1,14 @@
 """Full-text search: the index of published articles and findable people.
 
-Revision ID: 6c1f0a2b9d47
+Revision ID: 7d2e1b3c0a58
 Revises: 5190d8f9602a
 Create Date: 2026-12-07 04:00:00
 
 The index holds the terms the segmenter cut (``inkstone.search.segment``), so both databases
 search the same words. SQLite: FTS5 tables whose rowid is the article's or person's id and
 whose ``unicode61`` tokenizer only splits the terms on their spaces (they are already folded,
-so no diacritics are removed twice). PostgreSQL: a ``tsvector`` per row, built from the same
+so no diacritics are removed twice); ``chars`` holds every Han character (a one-character query)
+and ``filters`` a token per tag and author (filtered searches and their counts need no join). PostgreSQL: a ``tsvector`` per row, built from the same
 terms with their weights and positions, under a GIN index; rows go with their article or
 person (ON DELETE CASCADE). ``search_state`` records each part's last write.
 
@@ -23,7 +24,7 @@ from alembic import op
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-revision = "6c1f0a2b9d47"
+revision = "7d2e1b3c0a58"
 down_revision = "5190d8f9602a"
 branch_labels = None
 depends_on = None
@@ -70,7 +71,7 @@ def upgrade() -> None:
         return
     op.execute(
         "CREATE VIRTUAL TABLE search_articles USING fts5("
-        f"title, description, body, tags, author, chars, {TOKENIZE})"
+        f"title, description, body, tags, author, chars, filters, {TOKENIZE})"
     )
     op.execute(f"CREATE VIRTUAL TABLE search_people USING fts5(username, bio, {TOKENIZE})")
     for trigger, table, event, condition, index, _key in REMOVALS:
