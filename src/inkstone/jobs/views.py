@@ -39,6 +39,7 @@ KIND_LABELS: dict[str, Any] = {
     "audit": _l("Audit log export"),
 }
 
+
 def name_kind(kind: str, label: Any) -> None:
     """Say what jobs of ``kind`` are, in words (a lazy translation), for the jobs pages."""
     KIND_LABELS[kind] = label

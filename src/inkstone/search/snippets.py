@@ -39,16 +39,33 @@ class Matcher:
             re.compile("|".join(map(re.escape, sorted(characters)))) if characters else None
         )
 
-    def ranges(self, text: str) -> list[tuple[int, int]]:
-        """Return the merged ``(start, end)`` ranges of ``text`` (prepared) that match."""
-        found = [
-            (span.start, span.end)
-            for span in segment.spans(text)
-            if span.term in self.exact or any(span.term.startswith(p) for p in self.prefixes)
-        ]
+    def ranges(self, text: str, *, reach: int | None = None) -> list[tuple[int, int]]:
+        """Return the merged ``(start, end)`` ranges of ``text`` (prepared) that match.
+
+        ``reach``: stop looking once this many characters past the first match (a snippet
+        shows no more), so a long body is not cut to its end for one line of it.
+        """
+        found: list[tuple[int, int]] = []
+        stop = len(text)
+        first = self._first_character(text)
+        if first is not None and reach is not None:
+            stop = min(stop, first + reach)
+        for span in segment.spans(text):
+            if span.start >= stop:
+                break
+            if span.term in self.exact or any(span.term.startswith(p) for p in self.prefixes):
+                found.append((span.start, span.end))
+                if reach is not None and len(found) == 1:
+                    stop = min(stop, span.start + reach)
         if self.characters is not None:
-            found += [(m.start(), m.end()) for m in self.characters.finditer(text)]
+            found += [(m.start(), m.end()) for m in self.characters.finditer(text, 0, stop)]
         return _merged(found)
+
+    def _first_character(self, text: str) -> int | None:
+        if self.characters is None:
+            return None
+        match = self.characters.search(text)
+        return match.start() if match else None
 
 
 def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -88,7 +105,7 @@ def snippet(text: str, matcher: Matcher, *, width: int = SNIPPET_CHARS) -> Marku
     cut with an ellipsis at either end it does not reach. No match: the text's beginning.
     """
     prepared = segment.prepare(text[:SCANNED_CHARS])
-    ranges = matcher.ranges(prepared)
+    ranges = matcher.ranges(prepared, reach=width)
     start = 0
     if ranges and ranges[0][0] > _LEAD:
         start = ranges[0][0] - _LEAD
