@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from inkstone.auth.signin import web_user
@@ -82,6 +82,8 @@ def index() -> ResponseReturnValue:
         )
     except Invalid as error:
         return _render("articles", form, error=error.message, page=1)
+    if number > 1 and not found.hits:
+        abort(404)  # past the last page, as every other list
     return _render("articles", form, found=found, people=people, page=number, per_page=PER_PAGE)
 
 
@@ -94,6 +96,8 @@ def people() -> ResponseReturnValue:
         found = services.search_people(viewer=web_user(), text=form["q"], page=window)
     except Invalid as error:
         return _render("people", form, error=error.message, page=1)
+    if number > 1 and not found.people:
+        abort(404)  # past the last page, as every other list
     return _render("people", form, people=found, page=number, per_page=PEOPLE_PER_PAGE)
 
 
