@@ -70,8 +70,16 @@ def _word_units(text: str) -> list[Unit]:
         for term in _search_words(body, found)
     ]
     if prefix and not segment.has_han(units[-1].terms[-1]):
-        units[-1] = Unit(units[-1].terms, prefix=True)
+        units[-1] = Unit((_prefix_of(body),), prefix=True)
     return units
+
+
+def _prefix_of(body: str) -> str:
+    # The last word as typed, not its stem: "deployi" stems to itself, which no indexed
+    # stem ("deploy") starts with.
+    prepared = segment.prepare(body)
+    last = list(segment.spans(prepared))[-1]
+    return segment.prefix_term(prepared[last.start : last.end])
 
 
 def _search_words(body: str, found: list[str]) -> list[str]:
@@ -153,6 +161,16 @@ def _tsquery_unit(unit: Unit) -> str:
     if unit.prefix:
         lexemes[-1] += ":*"
     return "(" + " <-> ".join(lexemes) + ")"
+
+
+def to_rank_tsquery(query: Query) -> str:
+    """Render what ``ts_rank`` should score: any required unit, no exclusion.
+
+    ``ts_rank`` of an ``&`` query measures how close its words sit, and scores 0 for every
+    match of a query with an exclusion (``!x`` is never found in a match), so results are
+    matched with :func:`to_tsquery` and scored with this.
+    """
+    return " | ".join(_tsquery_unit(unit) for unit in query.required)
 
 
 def to_tsquery(query: Query) -> str:

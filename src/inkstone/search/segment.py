@@ -45,14 +45,47 @@ def _stemmer():  # type: ignore[no-untyped-def]  # snowballstemmer is untyped
     return snowballstemmer.stemmer("english")
 
 
+def _unaccented(word: str) -> str:
+    folded = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Return the term of one non-Han word: normalised, case-folded, unaccented, stemmed."""
-    folded = unicodedata.normalize("NFKD", word.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = _unaccented(word)
     if folded.isascii() and folded.isalpha():
         folded = _stemmer().stemWord(folded)
     return folded
+
+
+# Endings the stemmer takes off or changes. A word typed in part may run past the stem of
+# the word it starts (configurat… → configuration → configur), so a prefix is cut back to
+# what the stems of its likely completions share.
+_ENDINGS = (
+    "e", "s", "es", "ed", "ing", "y", "ies", "ied", "ly", "er", "ers", "ion", "ions", "ation",
+    "al", "ally", "ment", "ness", "ity", "ive", "able", "ably", "ize", "ization", "ism", "ist",
+    "ful", "ous", "ance", "ence", "ant", "ent", "ate", "ator", "ational", "fulness", "ousness",
+    "ible", "ibly", "ability", "ibility",
+)  # fmt: skip
+
+
+def prefix_term(word: str) -> str:
+    """Return the start of a term that every word beginning with ``word`` is indexed under."""
+    folded = _unaccented(word)
+    if not (folded.isascii() and folded.isalpha()):
+        return folded
+    completions = {
+        folded + ending[cut:]
+        for ending in _ENDINGS
+        for cut in range(len(ending) + 1)
+        if folded.endswith(ending[:cut])
+    }
+    shared = folded
+    for stemmed in map(_stemmer().stemWord, completions):
+        while not stemmed.startswith(shared):
+            shared = shared[:-1]
+    return shared or folded
 
 
 def _jieba() -> Any:  # rjieba is untyped
@@ -77,7 +110,8 @@ def spans(text: str) -> Iterator[Span]:
             continue
         offset = match.start()
         for word, start, end in _jieba().tokenize(match.group(), mode="search"):
-            yield Span(word, offset + start, offset + end)
+            if len(word) <= TERM_MAX:
+                yield Span(word, offset + start, offset + end)
 
 
 def prepare(text: str) -> str:
@@ -97,7 +131,9 @@ def terms(text: str) -> list[str]:
             if term and len(term) <= TERM_MAX:
                 found.append(term)
         else:
-            found.extend(_jieba().cut_for_search(han))
+            # jieba gives a run of characters outside its dictionary's range (CJK
+            # extensions) as one word: a long one would not fit a PostgreSQL lexeme.
+            found.extend(word for word in _jieba().cut_for_search(han) if len(word) <= TERM_MAX)
     return found
 
 

@@ -21,7 +21,7 @@ from inkstone.auth.models import User
 from inkstone.search.backends.base import Candidate, Filters, Status, filter_tokens, gather
 from inkstone.search.documents import FOUND_STATUSES, Document
 from inkstone.search.models import SearchState, touch
-from inkstone.search.query import Query, to_tsquery
+from inkstone.search.query import Query, to_rank_tsquery, to_tsquery
 
 ARTICLE_WEIGHTS = (("title", "A"), ("tags", "B"), ("author", "B"), ("description", "C"))
 RANK_WEIGHTS = "{0.1, 0.3, 0.6, 1.0}"  # D, C, B, A
@@ -31,6 +31,7 @@ POSITIONS_PER_LEXEME = 255  # and at most this many per lexeme
 _articles = table("search_articles", column("article_id", Integer), column("document", TSVECTOR))
 _people = table("search_people", column("user_id", Integer), column("document", TSVECTOR))
 _QUERY = cast(bindparam("query"), TSQUERY)
+_RANKED = cast(bindparam("ranked"), TSQUERY)  # see ``query.to_rank_tsquery``
 _FOUND = "(" + ", ".join(f"'{status}'" for status in FOUND_STATUSES) + ")"
 
 
@@ -158,23 +159,28 @@ class PostgresBackend:
             source=_articles,
             condition=_articles.c.document.op("@@")(_QUERY),
             key=_articles.c.article_id,
-            relevance=func.ts_rank(text(f"'{RANK_WEIGHTS}'"), _articles.c.document, _QUERY, 1),
+            relevance=func.ts_rank(text(f"'{RANK_WEIGHTS}'"), _articles.c.document, _RANKED, 1),
             filters=filters,
-            params={"query": f"({to_tsquery(query)}){tokens}"},
+            params={"query": f"({to_tsquery(query)}){tokens}", "ranked": to_rank_tsquery(query)},
         )
 
     def people(
         self, connection: Connection, query: Query, *, limit: int, offset: int
     ) -> tuple[list[int], int]:
         """Return one page of matching findable people, best first, and the total."""
-        params = {"query": to_tsquery(query), "limit": limit, "offset": offset}
+        params = {
+            "query": to_tsquery(query),
+            "ranked": to_rank_tsquery(query),
+            "limit": limit,
+            "offset": offset,
+        }
         base = (
             select(_people.c.user_id)
             .select_from(_people.join(User, User.id == _people.c.user_id))
             .where(_people.c.document.op("@@")(_QUERY))
             .where(User.status.in_(FOUND_STATUSES))
         )
-        page = base.order_by(func.ts_rank(_people.c.document, _QUERY).desc(), _people.c.user_id)
+        page = base.order_by(func.ts_rank(_people.c.document, _RANKED).desc(), _people.c.user_id)
         ids = list(
             connection.execute(
                 page.limit(bindparam("limit")).offset(bindparam("offset")), params
