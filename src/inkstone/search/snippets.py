@@ -8,7 +8,9 @@ HTML-escaped; only the ``<mark>`` elements are markup.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -92,10 +94,81 @@ def _marked(text: str, ranges: list[tuple[int, int]], start: int, end: int) -> M
     return Markup("".join(parts))
 
 
+def _class(codes: list[int]) -> str:
+    """Return a regular-expression class of these code points, as ranges."""
+    ranges: list[list[int]] = []
+    for code in sorted(set(codes)):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]"
+
+
+@lru_cache(maxsize=1)
+def _rewritten() -> re.Pattern[str]:
+    """Return a pattern of what NFKC may rewrite: a character it changes, or one with marks.
+
+    Marks are the combining ones and the characters that compose with the one before them
+    (Hangul vowels and final consonants, the second half of some Indic vowels). Everything
+    else NFKC leaves as it is. Built once, in a few hundredths of a second.
+    """
+    changed: list[int] = []
+    marks = [*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)]
+    for code in range(0x30000):  # no character past the third plane changes
+        character = chr(code)
+        if unicodedata.combining(character):
+            marks.append(code)
+        elif unicodedata.normalize("NFKC", character) != character:
+            changed.append(code)
+        parts = unicodedata.decomposition(character).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            marks.append(int(parts[1], 16))
+    return re.compile(f"(?s:.){_class(marks)}+|{_class(changed)}")
+
+
+def _origins(text: str, count: int) -> list[int]:
+    """Return where in ``text`` each of the first ``count`` characters of its NFKC came from.
+
+    (At least ``count`` places, then where the rest begins.) NFKC makes full-width letters
+    and punctuation ordinary ones, and ﬁ two letters: the matches are found in what it
+    gives, and shown in the text as the author wrote it.
+    """
+    starts: list[int] = []
+    at = 0
+    end = len(text)
+    for match in _rewritten().finditer(text):
+        if len(starts) + match.start() - at > count:
+            end = match.start()
+            break
+        starts += range(at, match.start())
+        starts += [match.start()] * len(unicodedata.normalize("NFKC", match.group()))
+        at = match.end()
+    starts += range(at, end)
+    return [*starts, end]
+
+
+def _matches(text: str, matcher: Matcher, *, reach: int | None = None) -> list[tuple[int, int]]:
+    """Return the ranges of ``text`` (as written) that ``matcher`` matches."""
+    prepared = segment.prepare(text)
+    ranges = matcher.ranges(prepared, reach=reach)
+    if prepared == text or not ranges:
+        return ranges
+    starts = _origins(text, ranges[-1][1])
+    last = len(starts) - 1
+    written = []
+    for first, after in ranges:
+        first, after = min(first, last), min(after, last)
+        end = after  # a match ending inside what one character became takes all of it
+        while end < last and starts[end] == starts[after - 1]:
+            end += 1
+        written.append((starts[first], starts[end]))
+    return _merged(written)
+
+
 def highlight(text: str, matcher: Matcher) -> Markup:
     """Return all of ``text`` (a title) escaped, with its matches marked."""
-    prepared = segment.prepare(text)
-    return _marked(prepared, matcher.ranges(prepared), 0, len(prepared))
+    return _marked(text, _matches(text, matcher), 0, len(text))
 
 
 def snippet(text: str, matcher: Matcher, *, width: int = SNIPPET_CHARS) -> Markup:
@@ -104,20 +177,20 @@ def snippet(text: str, matcher: Matcher, *, width: int = SNIPPET_CHARS) -> Marku
     The window opens a little before the first match (at a space when there is one) and is
     cut with an ellipsis at either end it does not reach. No match: the text's beginning.
     """
-    prepared = segment.prepare(text[:SCANNED_CHARS])
-    ranges = matcher.ranges(prepared, reach=width)
+    scanned = text[:SCANNED_CHARS]
+    ranges = _matches(scanned, matcher, reach=width)
     start = 0
     if ranges and ranges[0][0] > _LEAD:
         start = ranges[0][0] - _LEAD
-        space = prepared.find(" ", start, ranges[0][0])
+        space = scanned.find(" ", start, ranges[0][0])
         if 0 <= space < ranges[0][0] - 1:
             start = space + 1
-    end = min(len(prepared), start + width)
-    if end < len(prepared):
-        space = prepared.rfind(" ", start + width // 2, end)
+    end = min(len(scanned), start + width)
+    if end < len(scanned):
+        space = scanned.rfind(" ", start + width // 2, end)
         if space > 0:
             end = space
-    body = _marked(prepared, ranges, start, end)
+    body = _marked(scanned, ranges, start, end)
     before = "…" if start > 0 else ""
     after = "…" if end < len(text) else ""
     return Markup(before) + body + Markup(after)
