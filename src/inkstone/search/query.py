@@ -58,7 +58,7 @@ def _word_units(text: str) -> list[Unit]:
     """Return the units one typed word gives: a word of Han text may give several terms."""
     prefix = text.endswith("*")
     body = text.rstrip("*")
-    found = segment.terms(body)
+    found = segment.terms(body, longest=QUERY_MAX)
     if not found:
         return []
     if len(found) == 1 and segment.is_han_character(found[0]):
@@ -95,7 +95,7 @@ def _search_words(body: str, found: list[str]) -> list[str]:
 
 
 def _phrase_unit(text: str) -> list[Unit]:
-    found = segment.terms(text)
+    found = segment.terms(text, longest=QUERY_MAX)
     if not found:
         return []
     if len(found) == 1:

@@ -119,21 +119,23 @@ def prepare(text: str) -> str:
     return _prepare(text)
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, *, longest: int = TERM_MAX) -> list[str]:
     """Return the terms of ``text`` in order (the same for a document and a query).
 
-    What :func:`spans` yields without the places: the indexing path, kept lean.
+    What :func:`spans` yields without the places: the indexing path, kept lean. Terms
+    longer than ``longest`` are left out: the index never holds one (a query keeps them,
+    so a word typed that long matches nothing instead of being ignored).
     """
     found: list[str] = []
     for han, word in _RUNS.findall(_prepare(text)):
         if word:
             term = fold(word)
-            if term and len(term) <= TERM_MAX:
+            if term and len(term) <= longest:
                 found.append(term)
         else:
             # jieba gives a run of characters outside its dictionary's range (CJK
             # extensions) as one word: a long one would not fit a PostgreSQL lexeme.
-            found.extend(word for word in _jieba().cut_for_search(han) if len(word) <= TERM_MAX)
+            found.extend(word for word in _jieba().cut_for_search(han) if len(word) <= longest)
     return found
 
 

@@ -12,6 +12,7 @@ from inkstone.auth.signin import web_user
 from inkstone.core.errors import Invalid
 from inkstone.core.pagination import PageRequest
 from inkstone.search import services
+from inkstone.search.backends import CANDIDATES
 from inkstone.web.paging import query_filter, requested_page
 
 bp = Blueprint("search", __name__, template_folder="templates")
@@ -84,7 +85,15 @@ def index() -> ResponseReturnValue:
         return _render("articles", form, error=error.message, page=1)
     if number > 1 and not found.hits:
         abort(404)  # past the last page, as every other list
-    return _render("articles", form, found=found, people=people, page=number, per_page=PER_PAGE)
+    return _render(
+        "articles",
+        form,
+        found=found,
+        people=people,
+        page=number,
+        per_page=PER_PAGE,
+        ranked_max=CANDIDATES,  # pages reach the matches that are ranked (the count is exact)
+    )
 
 
 @bp.get("/search/people")

@@ -67,7 +67,7 @@ def article_vector(document: Document) -> str:
 def person_vector(document: Document) -> str:
     """Return the ``tsvector`` literal of a person's document."""
     terms = document.terms()
-    return tsvector([(terms["username"], "A"), (terms["bio"], "D")])
+    return tsvector([(terms["username"], "A"), (terms["bio"], "D"), (document.characters(), "D")])
 
 
 _PUT_ARTICLE = text(

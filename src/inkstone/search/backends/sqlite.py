@@ -103,7 +103,15 @@ class SqliteBackend:
         if not documents:
             return
         self.drop_people(connection, [d.id for d in documents], touched=False)
-        rows = [{"id": d.id, **{k: _joined(v) for k, v in d.terms().items()}} for d in documents]
+        rows = []
+        for document in documents:
+            terms = document.terms()
+            # People have no column of their own for characters: a person's Han characters
+            # follow the bio's words, so a one-character query finds 读书 in a bio too.
+            bio = terms["bio"] + document.characters()
+            rows.append(
+                {"id": document.id, "username": _joined(terms["username"]), "bio": _joined(bio)}
+            )
         connection.execute(
             text("INSERT INTO search_people (rowid, username, bio) VALUES (:id, :username, :bio)"),
             rows,
