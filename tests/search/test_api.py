@@ -62,7 +62,8 @@ def test_found_articles_are_realworld_summaries_with_a_snippet(client, alice, ma
         tag_list=["postgres", "search"],
     )
     answer = search(client, q="tsvector")
-    assert set(answer) == {"articles", "articlesCount"}
+    assert set(answer) == {"articles", "articlesCount", "articlesCountExact"}
+    assert answer["articlesCountExact"] is True
     assert answer["articlesCount"] == 1
     (article,) = answer["articles"]
     assert set(article) == SUMMARY_KEYS | {"snippet"}
@@ -232,7 +233,11 @@ def test_an_unknown_tag_or_author_finds_nothing_rather_than_failing(
     client, alice, make_article, filters
 ):
     make_article(alice, title="Anything", body="golang", tag_list=["go"])
-    assert search(client, q="golang", **filters) == {"articles": [], "articlesCount": 0}
+    assert search(client, q="golang", **filters) == {
+        "articles": [],
+        "articlesCount": 0,
+        "articlesCountExact": True,
+    }
 
 
 def test_favorited_and_following_are_the_viewers_own(
@@ -285,6 +290,7 @@ def test_people_are_found_by_name_and_bio(client, alice, make_user):
             }
         ],
         "profilesCount": 1,
+        "profilesCountExact": True,
     }
 
 
@@ -385,12 +391,12 @@ def test_both_searches_are_documented_with_their_parameters_and_errors(client):
     assert since["schema"]["format"] == "date"
 
     body = _resolve(spec, articles["responses"]["200"]["content"]["application/json"]["schema"])
-    assert set(body["required"]) == {"articles", "articlesCount"}
+    assert set(body["required"]) == {"articles", "articlesCount", "articlesCountExact"}
     item = _resolve(spec, body["properties"]["articles"]["items"])
     assert set(item["properties"]) == SUMMARY_KEYS | {"snippet"}
     people_body = _resolve(
         spec, found_people["responses"]["200"]["content"]["application/json"]["schema"]
     )
-    assert set(people_body["required"]) == {"profiles", "profilesCount"}
+    assert set(people_body["required"]) == {"profiles", "profilesCount", "profilesCountExact"}
     profile = _resolve(spec, people_body["properties"]["profiles"]["items"])
     assert set(profile["properties"]) == PROFILE_KEYS

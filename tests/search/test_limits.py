@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from inkstone.search import views
+from inkstone.search import services, views
 from inkstone.search.backends import base
 from tests.conftest import page_text
 
@@ -52,4 +52,23 @@ def test_page_links_reach_the_ranked_matches_while_the_count_stays_exact(
     assert client.get("/search", query_string={"q": "kestrel", "page": 2}).status_code == 200
     assert client.get("/search", query_string={"q": "kestrel", "page": 3}).status_code == 404
     api = client.get("/api/v1/search", query_string={"q": "kestrel", "offset": 12}).get_json()
-    assert api == {"articles": [], "articlesCount": 25}
+    assert api == {"articles": [], "articlesCount": 25, "articlesCountExact": True}
+
+
+def test_past_ten_thousand_matches_the_count_says_more_than(
+    client: Any, make_user: Any, make_article: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "CANDIDATES", 3)
+    monkeypatch.setattr(base, "COUNTED", 5)  # as if 10,000 were five
+    monkeypatch.setattr(services, "COUNTED", 5)
+    author = make_user("osprey", bio="osprey watcher")
+    for n in range(7):
+        make_article(author, title=f"Osprey nest {n}")
+    answer = client.get("/api/v1/search", query_string={"q": "osprey"}).get_json()
+    assert (answer["articlesCount"], answer["articlesCountExact"]) == (5, False)
+    assert len(answer["articles"]) == 3  # the ranked ones
+    assert "More than 5 articles found" in page_text(client.get("/search?q=osprey"))
+    exact = client.get("/api/v1/search", query_string={"q": "osprey nest 3"}).get_json()
+    assert (exact["articlesCount"], exact["articlesCountExact"]) == (1, True)
+    people = client.get("/api/v1/search/people", query_string={"q": "osprey"}).get_json()
+    assert (people["profilesCount"], people["profilesCountExact"]) == (1, True)

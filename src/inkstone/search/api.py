@@ -25,8 +25,9 @@ def search_articles(query: dict[str, Any]) -> dict[str, Any]:
     Ranked by relevance (title and tags above the body, a small preference for newer
     articles) or by date. Filter by `tag`, `author` and days (`since`, `until`). Each item
     carries a `snippet` with the matches marked. An empty `q` finds nothing.
-    `articlesCount` counts every match; pages reach the first 2,000 in the chosen order
-    (when more match, those ranked are the 2,000 newest), so an `offset` past them is empty.
+    `articlesCount` counts every match up to 10,000 (`articlesCountExact` is false when more
+    matched: the count is then 10,000); pages reach the first 500 in the chosen order (when
+    more match, those ranked are the 500 newest), so an `offset` past them is empty.
     """
     found = services.search_articles(
         viewer=current_user(),
@@ -39,7 +40,11 @@ def search_articles(query: dict[str, Any]) -> dict[str, Any]:
         sort=query["sort"],
     )
     articles = [{**hit.article._asdict(), "snippet": str(hit.snippet)} for hit in found.hits]
-    return {"articles": articles, "articles_count": found.total}
+    return {
+        "articles": articles,
+        "articles_count": found.total,
+        "articles_count_exact": found.exact,
+    }
 
 
 @bp.get("/search/people")
@@ -55,4 +60,8 @@ def search_people(query: dict[str, Any]) -> dict[str, Any]:
     found = services.search_people(
         viewer=current_user(), text=query["q"], page=PageRequest.from_query(query)
     )
-    return {"profiles": found.people, "profiles_count": found.total}
+    return {
+        "profiles": found.people,
+        "profiles_count": found.total,
+        "profiles_count_exact": found.exact,
+    }

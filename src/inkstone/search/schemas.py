@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apiflask.fields import Date, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
 from inkstone.articles.models import TAG_MAX
@@ -52,11 +52,19 @@ class FoundArticleFields(ArticleSummaryFields):
     )
 
 
+_EXACT = {
+    "description": "False when more than 10,000 matched: the count then says 10,000 (a lower "
+    "bound), as counting every match of a very common word costs more than the search."
+}
+
+
 class SearchOut(OutputSchema):
     articles = List(Nested(FoundArticleFields), required=True)
     articles_count = Integer(required=True, data_key="articlesCount")
+    articles_count_exact = Boolean(required=True, data_key="articlesCountExact", metadata=_EXACT)
 
 
 class PeopleOut(OutputSchema):
     profiles = List(Nested(ProfileFields), required=True)
     profiles_count = Integer(required=True, data_key="profilesCount")
+    profiles_count_exact = Boolean(required=True, data_key="profilesCountExact", metadata=_EXACT)

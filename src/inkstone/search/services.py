@@ -27,7 +27,7 @@ from inkstone.core.errors import Invalid
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.profiles.services import ProfileView, following_ids
-from inkstone.search.backends import Candidate, Filters, backend
+from inkstone.search.backends import COUNTED, Candidate, Filters, backend
 from inkstone.search.documents import plain_text
 from inkstone.search.query import QUERY_MAX, Query, parse
 from inkstone.search.snippets import Matcher, highlight, snippet
@@ -49,19 +49,29 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """One page of found articles and how many were found in all."""
+    """One page of found articles and how many were found in all.
+
+    ``exact`` is false when more than ``COUNTED`` matched: ``total`` is then ``COUNTED``.
+    """
 
     query: Query
     hits: list[SearchHit]
     total: int
+    exact: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class PeoplePage:
-    """One page of found people and how many were found in all."""
+    """One page of found people and how many were found in all (``exact``: as above)."""
 
     people: list[ProfileView]
     total: int
+    exact: bool = True
+
+
+def _counted(total: int) -> tuple[int, bool]:
+    """Return a backend's count as (total, exact): more than COUNTED is COUNTED, inexact."""
+    return min(total, COUNTED), total <= COUNTED
 
 
 def checked_text(text: str | None) -> str:
@@ -155,9 +165,11 @@ def search_articles(
     if query.empty or filters is None:
         return SearchPage(query=query, hits=[], total=0)
     connection = db.session.connection()
-    candidates, total = backend(connection).articles(connection, query, filters)
+    candidates, found = backend(connection).articles(connection, query, filters)
     ordered = _ordered(candidates, sort)[page.offset : page.offset + page.limit]
-    return SearchPage(query=query, hits=_hits([c.id for c in ordered], query, viewer), total=total)
+    total, exact = _counted(found)
+    hits = _hits([c.id for c in ordered], query, viewer)
+    return SearchPage(query=query, hits=hits, total=total, exact=exact)
 
 
 _PEOPLE = select(User).where(User.id.in_(bindparam("ids", expanding=True)))
@@ -169,8 +181,9 @@ def search_people(*, viewer: User | None, text: str, page: PageRequest) -> Peopl
     if query.empty:
         return PeoplePage(people=[], total=0)
     connection = db.session.connection()
-    ids, total = backend(connection).people(connection, query, limit=page.limit, offset=page.offset)
+    ids, found = backend(connection).people(connection, query, limit=page.limit, offset=page.offset)
     users = {u.id: u for u in db.session.scalars(_PEOPLE, {"ids": ids})}
     following = following_ids(viewer=viewer, among=users)
     people = [ProfileView.of(users[i], following=i in following) for i in ids if i in users]
-    return PeoplePage(people=people, total=total)
+    total, exact = _counted(found)
+    return PeoplePage(people=people, total=total, exact=exact)

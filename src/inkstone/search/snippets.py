@@ -40,6 +40,7 @@ class Matcher:
         self.characters = (
             re.compile("|".join(map(re.escape, sorted(characters)))) if characters else None
         )
+        self.probe = _probe([*self.exact, *self.prefixes])
 
     def ranges(self, text: str, *, reach: int | None = None) -> list[tuple[int, int]]:
         """Return the merged ``(start, end)`` ranges of ``text`` (prepared) that match.
@@ -52,7 +53,7 @@ class Matcher:
         first = self._first_character(text)
         if first is not None and reach is not None:
             stop = min(stop, first + reach)
-        for span in segment.spans(text):
+        for span in self._spans_from(text):
             if span.start >= stop:
                 break
             if span.term in self.exact or any(span.term.startswith(p) for p in self.prefixes):
@@ -63,11 +64,46 @@ class Matcher:
             found += [(m.start(), m.end()) for m in self.characters.finditer(text, 0, stop)]
         return _merged(found)
 
+    def _spans_from(self, text: str) -> Iterable[segment.Span]:
+        """Yield the spans of ``text`` from the first word that could match (no earlier)."""
+        if self.probe is None:
+            yield from segment.spans(text)
+            return
+        found = self.probe.search(text)
+        if found is None:
+            return
+        begin = found.start()
+        while begin > 0 and text[begin - 1].isalnum():
+            begin -= 1  # the start of the word (or of the run of Chinese) holding it
+        for span in segment.spans(text[begin:]):
+            yield segment.Span(span.term, span.start + begin, span.end + begin)
+
     def _first_character(self, text: str) -> int | None:
         if self.characters is None:
             return None
         match = self.characters.search(text)
         return match.start() if match else None
+
+
+def _probe(terms: list[str]) -> re.Pattern[str] | None:
+    """Return a pattern that finds, cheaply, where the first match could be (or ``None``).
+
+    An English stem is how its words begin (deploy: deploys, deploying) give or take its
+    last letters (happi: happy), so its first four letters, any case, find every word
+    that could be it; a Chinese word is found as it is. A term in another script (its
+    accents taken off) is not probed: the whole text is cut for it.
+    """
+    if not terms:
+        return None
+    parts = []
+    for term in terms:
+        if segment.has_han(term):
+            parts.append(re.escape(term))
+        elif term.isascii():
+            parts.append(re.escape(term[:4]))
+        else:
+            return None
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
 def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

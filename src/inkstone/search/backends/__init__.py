@@ -12,13 +12,23 @@ from sqlalchemy.engine import Connection
 
 from inkstone.search.backends.base import (
     CANDIDATES,
+    COUNTED,
     Backend,
     Candidate,
     Filters,
     Status,
 )
 
-__all__ = ["CANDIDATES", "Backend", "Candidate", "Filters", "Status", "backend", "backend_for"]
+__all__ = [
+    "CANDIDATES",
+    "COUNTED",
+    "Backend",
+    "Candidate",
+    "Filters",
+    "Status",
+    "backend",
+    "backend_for",
+]
 
 
 def backend(connection: Connection) -> Backend:

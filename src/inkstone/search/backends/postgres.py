@@ -17,8 +17,14 @@ from sqlalchemy import Integer, bindparam, cast, column, func, select, table, te
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.engine import Connection
 
-from inkstone.auth.models import User
-from inkstone.search.backends.base import Candidate, Filters, Status, filter_tokens, gather
+from inkstone.search.backends.base import (
+    Candidate,
+    Filters,
+    Status,
+    filter_tokens,
+    gather,
+    rank_people,
+)
 from inkstone.search.documents import FOUND_STATUSES, Document
 from inkstone.search.models import SearchState, touch
 from inkstone.search.query import Query, to_rank_tsquery, to_tsquery
@@ -168,28 +174,16 @@ class PostgresBackend:
         self, connection: Connection, query: Query, *, limit: int, offset: int
     ) -> tuple[list[int], int]:
         """Return one page of matching findable people, best first, and the total."""
-        params = {
-            "query": to_tsquery(query),
-            "ranked": to_rank_tsquery(query),
-            "limit": limit,
-            "offset": offset,
-        }
-        base = (
-            select(_people.c.user_id)
-            .select_from(_people.join(User, User.id == _people.c.user_id))
-            .where(_people.c.document.op("@@")(_QUERY))
-            .where(User.status.in_(FOUND_STATUSES))
+        return rank_people(
+            connection,
+            source=_people,
+            condition=_people.c.document.op("@@")(_QUERY),
+            key=_people.c.user_id,
+            relevance=func.ts_rank(_people.c.document, _RANKED),
+            params={"query": to_tsquery(query), "ranked": to_rank_tsquery(query)},
+            limit=limit,
+            offset=offset,
         )
-        page = base.order_by(func.ts_rank(_people.c.document, _RANKED).desc(), _people.c.user_id)
-        ids = list(
-            connection.execute(
-                page.limit(bindparam("limit")).offset(bindparam("offset")), params
-            ).scalars()
-        )
-        total = connection.execute(
-            select(func.count()).select_from(base.subquery()), params
-        ).scalar()
-        return ids, int(total or 0)
 
     def status(self, connection: Connection) -> Status:
         """Return what the index holds and its size on disk (tables, TOAST and indexes)."""

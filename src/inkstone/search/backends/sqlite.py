@@ -17,8 +17,14 @@ from sqlalchemy import Integer, bindparam, column, func, literal_column, select,
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnClause
 
-from inkstone.auth.models import User
-from inkstone.search.backends.base import Candidate, Filters, Status, filter_tokens, gather
+from inkstone.search.backends.base import (
+    Candidate,
+    Filters,
+    Status,
+    filter_tokens,
+    gather,
+    rank_people,
+)
 from inkstone.search.documents import FOUND_STATUSES, Document
 from inkstone.search.models import SearchState, touch
 from inkstone.search.query import Query, to_fts5
@@ -172,23 +178,16 @@ class SqliteBackend:
         self, connection: Connection, query: Query, *, limit: int, offset: int
     ) -> tuple[list[int], int]:
         """Return one page of matching findable people, best first, and the total."""
-        params = {"match": _people_match(query), "limit": limit, "offset": offset}
-        base = (
-            select(_people.c.rowid)
-            .select_from(_people.join(User, User.id == _people.c.rowid))
-            .where(_PEOPLE_TABLE.op("MATCH")(bindparam("match")))
-            .where(User.status.in_(FOUND_STATUSES))
+        return rank_people(
+            connection,
+            source=_people,
+            condition=_PEOPLE_TABLE.op("MATCH")(bindparam("match")),
+            key=_people.c.rowid,
+            relevance=-func.bm25(_PEOPLE_TABLE, *PEOPLE_WEIGHTS),
+            params={"match": _people_match(query)},
+            limit=limit,
+            offset=offset,
         )
-        page = base.order_by(func.bm25(_PEOPLE_TABLE, *PEOPLE_WEIGHTS), _people.c.rowid)
-        ids = list(
-            connection.execute(
-                page.limit(bindparam("limit")).offset(bindparam("offset")), params
-            ).scalars()
-        )
-        total = connection.execute(
-            select(func.count()).select_from(base.subquery()), params
-        ).scalar()
-        return ids, int(total or 0)
 
     def status(self, connection: Connection) -> Status:
         """Return what the index holds and its size on disk."""
