@@ -55,11 +55,11 @@ def test_page_links_reach_the_ranked_matches_while_the_count_stays_exact(
     assert api == {"articles": [], "articlesCount": 25, "articlesCountExact": True}
 
 
-def test_past_ten_thousand_matches_the_count_says_more_than(
+def test_past_a_thousand_matches_the_count_says_more_than(
     client: Any, make_user: Any, make_article: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(base, "CANDIDATES", 3)
-    monkeypatch.setattr(base, "COUNTED", 5)  # as if 10,000 were five
+    monkeypatch.setattr(base, "COUNTED", 5)  # as if 1,000 were five
     monkeypatch.setattr(services, "COUNTED", 5)
     author = make_user("osprey", bio="osprey watcher")
     for n in range(7):

@@ -25,8 +25,8 @@ def search_articles(query: dict[str, Any]) -> dict[str, Any]:
     Ranked by relevance (title and tags above the body, a small preference for newer
     articles) or by date. Filter by `tag`, `author` and days (`since`, `until`). Each item
     carries a `snippet` with the matches marked. An empty `q` finds nothing.
-    `articlesCount` counts every match up to 10,000 (`articlesCountExact` is false when more
-    matched: the count is then 10,000); pages reach the first 500 in the chosen order (when
+    `articlesCount` counts every match up to 1,000 (`articlesCountExact` is false when more
+    matched: the count is then 1,000); pages reach the first 500 in the chosen order (when
     more match, those ranked are the 500 newest), so an `offset` past them is empty.
     """
     found = services.search_articles(

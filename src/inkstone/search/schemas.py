@@ -53,7 +53,7 @@ class FoundArticleFields(ArticleSummaryFields):
 
 
 _EXACT = {
-    "description": "False when more than 10,000 matched: the count then says 10,000 (a lower "
+    "description": "False when more than 1,000 matched: the count then says 1,000 (a lower "
     "bound), as counting every match of a very common word costs more than the search."
 }
 
