@@ -41,9 +41,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "once (default 4; 0: --connections)",
     )
     p.add_argument(
+        "--search-connections",
+        type=int,
+        default=4,
+        help="wrk connections of the search rows: a few readers searching at once, so the "
+        "latency is a search's and not a queue of 32 (default 4; 0: --connections)",
+    )
+    p.add_argument(
         "--only",
         default="",
-        help=f"comma-separated subset of {','.join(scenarios.NAMES)} (hello always runs)",
+        help=f"comma-separated subset of {','.join(scenarios.NAMES)} (hello always runs); "
+        "search: every search-… row",
     )
     p.add_argument(
         "--no-worker",
@@ -70,6 +78,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = p.parse_args(argv)
     only = {n.strip() for n in args.only.split(",") if n.strip()}
+    if "search" in only:
+        only = (only - {"search"}) | set(scenarios.SEARCH)
     unknown = only - set(scenarios.NAMES)
     if unknown:
         p.error(f"unknown --only names: {', '.join(sorted(unknown))}")
@@ -191,6 +201,7 @@ def _serve_and_measure(
         writer_token=scenarios.login(web.base_url, email=data.writer_email, password=data.password),
         threads=args.threads,
         admin_connections=args.admin_connections or None,
+        search_connections=args.search_connections or None,
         **_admin_credentials(args, data, web),
     )
     plan = [s for s in plan if not args.only or s.name in {*args.only, *scenarios.BASELINES}]
@@ -235,9 +246,10 @@ def _prune_logs(keep: int = 10) -> None:
 def _measure(
     args: argparse.Namespace, server: servers.Server, scenario: scenarios.Scenario
 ) -> wrk.WrkResult:
+    connections = scenario.connections or args.connections
     kwargs: dict[str, Any] = {
-        "threads": args.threads,
-        "connections": scenario.connections or args.connections,
+        "threads": min(args.threads, connections),  # wrk refuses more threads than connections
+        "connections": connections,
         "headers": scenario.headers,
         "script": scenario.script,
         "script_args": list(scenario.script_args),
@@ -282,6 +294,9 @@ def _report(
             "build_seconds": data.build_seconds,
             "article_slug": data.article_slug,
             "popular_tag": data.popular_tag,
+            "search_index_seconds": data.search_index_seconds,
+            "search_index_bytes": data.search_index_bytes,
+            "search": data.search,
         },
         "gunicorn": {
             "command": " ".join(servers.web_command()),
@@ -292,6 +307,7 @@ def _report(
             "threads": args.threads,
             "connections": args.connections,
             "admin_connections": args.admin_connections or args.connections,
+            "search_connections": args.search_connections or args.connections,
             "duration_s": args.duration,
             "warmup_s": args.warmup,
         },

@@ -8,6 +8,7 @@ database instead and the directory only keeps the metadata and the development s
 from __future__ import annotations
 
 import hashlib
+import html
 import itertools
 import json
 import os
@@ -15,7 +16,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -35,7 +36,7 @@ from sqlalchemy import (
     text,
 )
 
-from bench import generate
+from bench import generate, search_index
 from inkstone.app import create_app
 from inkstone.articles.models import (
     PUBLISHED_ARTICLES,
@@ -57,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 PASSWORD = "inkstone-bench"
-FORMAT = 6  # bump when the generated data changes, to invalidate cached databases
+FORMAT = 7  # bump when the generated data changes, to invalidate cached databases
 BATCH = 5_000
 FAVORITE_SLUGS = 20_000  # articles the favorite benchmark cycles through
 BENCH_DOMAIN = "@bench.inkstone.test"
@@ -88,6 +89,10 @@ class Dataset:
     render_version: int | None = None  # the Markdown renderer that filled body_html
     drafts: int = 0  # drafts of one followed author, newer than every published article
     admin_email: str = ""  # an author who also holds the admin role (the dashboard's viewer)
+    search_index_seconds: float = 0.0  # the app's own full rebuild of the search index
+    search_index_bytes: int = 0  # the index's size on disk, as ``flask search status`` gives it
+    # What the index holds and the words the search benchmarks ask for (``search_index``).
+    search: dict[str, Any] = field(default_factory=dict)
 
     @property
     def favorite_slugs(self) -> Path:
@@ -202,6 +207,17 @@ def build(final: Path, *, articles: int, users: int, drafts: int = 0) -> Dataset
         counts = _verify(engine)
     finally:
         engine.dispose()
+    knowledge = picks.pop("knowledge")
+    try:
+        index = search_index.build(
+            work,
+            knowledge,
+            published=counts["articles"] - counts["drafts"],
+            users=counts["users"],
+            popular_tag=picks["popular_tag"],
+        )
+    except search_index.IndexProblem as exc:
+        raise DatasetError(str(exc)) from exc
     (work / "favorite-slugs.txt").write_text("\n".join(picks.pop("favorite_slugs")) + "\n")
     seconds = round(time.perf_counter() - started, 1)
     dataset = Dataset(
@@ -219,6 +235,9 @@ def build(final: Path, *, articles: int, users: int, drafts: int = 0) -> Dataset
         migration_head=migration_head(),
         render_version=render_version(),
         drafts=drafts,
+        search_index_seconds=index.pop("index_seconds"),
+        search_index_bytes=index.pop("index_bytes"),
+        search=index,
         **picks,
     )
     (work / "meta.json").write_text(json.dumps(asdict(dataset), indent=2) + "\n")
@@ -354,6 +373,7 @@ def _load(conn: Connection, *, articles: int, users: int) -> dict[str, Any]:
         "article_slug": article_slug,
         "popular_tag": generate.TAGS[popular],
         "favorite_slugs": favorite_slugs,
+        "knowledge": search_index.Knowledge.of(gen),
     }
 
 
@@ -376,7 +396,7 @@ def _load_drafts(conn: Connection, *, count: int, first_id: int, popular: str) -
     if encode is not None:
         columns["tag_names"] = encode([popular])
     if render is not None:
-        columns.update(render(generate.DRAFT_BODY))
+        columns.update(render("", generate.DRAFT_BODY))
     for arts, links in generate.drafts(
         count, first_id=first_id, author_id=author_id, tag_id=tag_id, after=newest, batch=BATCH
     ):
@@ -404,24 +424,27 @@ def render_version() -> int | None:
     return int(markdown.RENDER_VERSION)
 
 
-def _body_renderer() -> Callable[[str], dict[str, object]] | None:
+def _body_renderer() -> Callable[[str, str], dict[str, object]] | None:
     """Return how the app stores an article's rendered body on its row, if the schema has it.
 
     The services render Markdown when an article is written, so pages never do on a read;
-    bulk inserts bypass them, so the same columns are filled here. Bodies come from a small
-    pool, so each distinct one is rendered once.
+    bulk inserts bypass them, so the same columns are filled here. A body is an opening
+    sentence of plain words (its own to each article) and one of a pool of bodies: each
+    distinct pooled body is rendered once, the sentence is a paragraph as Markdown makes it
+    (``_verify_html`` checks a sample of whole bodies against the renderer).
     """
     version = render_version()
     if version is None:
         return None
     from inkstone.articles import markdown
 
-    rendered: dict[str, dict[str, object]] = {}
+    rendered: dict[str, str] = {}
 
-    def columns(body: str) -> dict[str, object]:
+    def columns(lead: str, body: str) -> dict[str, object]:
         if body not in rendered:
-            rendered[body] = {"body_html": markdown.render(body), "body_html_version": version}
-        return rendered[body]
+            rendered[body] = markdown.render(body)
+        lead_html = f"<p>{html.escape(lead, quote=False)}</p>\n" if lead else ""
+        return {"body_html": lead_html + rendered[body], "body_html_version": version}
 
     return columns
 
@@ -501,10 +524,25 @@ def _verify(engine: Engine) -> dict[str, int]:
                 ),
                 0,
             )
+            checks["articles.body_html as rendered"] = (_html_mismatches(conn), 0)
     wrong = {name: pair for name, pair in checks.items() if pair[0] != pair[1]}
     if wrong:
         raise DatasetError(f"counters disagree with rows (counter, rows): {wrong}")
     return counts
+
+
+def _html_mismatches(conn: Connection, sample: int = 200) -> int:
+    """Return how many of a sample of articles store other HTML than the renderer gives.
+
+    The build puts together each article's HTML from parts (see ``_body_renderer``); this
+    renders a spread of whole bodies as the app would, and compares.
+    """
+    from inkstone.articles import markdown
+
+    last = int(conn.scalar(text("SELECT max(id) FROM articles")) or 0)
+    ids = list(range(1, last + 1, max(1, last // sample)))
+    rows = conn.execute(select(Article.body, Article.body_html).where(Article.id.in_(ids))).all()
+    return sum(1 for body, stored in rows if markdown.render(body) != stored)
 
 
 def _dashboard_checks(

@@ -12,16 +12,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from faker.providers.lorem.en_US import Provider as _Lorem
-
+from bench import texts
+from bench.texts import WORDS
+from inkstone.articles.slugs import base_slug
 from inkstone.auth.usernames import canonical, skeleton
 
-WORDS: tuple[str, ...] = tuple(w for w in _Lorem.word_list if w.isascii() and len(w) > 1)
 SLUG_MAX = 80  # the app's readable slug part is at most 80 characters
 SPAN = timedelta(days=3 * 365)  # articles spread over three years
 TIE_CHANCE = 0.05  # this share of articles has the same created_at as the one before
 
-# ~50 tags, some mixed-case and some Chinese, as users would write them; most used first.
+# ~50 tags, some mixed-case and some Chinese, as users would write them; most used first in
+# each language.
 TAGS: tuple[str, ...] = (
     "python", "flask", "JavaScript", "databases", "PostgreSQL", "design", "writing", "travel",
     "open source", "DevOps", "security", "books", "cooking", "music", "rust", "go", "SQLite",
@@ -30,12 +31,21 @@ TAGS: tuple[str, ...] = (
     "science", "photography", "gaming", "health", "finance", "startups", "education",
     "编程", "生活", "旅行", "读书", "美食", "摄影", "随笔", "技术", "电影", "音乐",
 )  # fmt: skip
-# Zipf-like popularity: the first tag is on roughly a third of the articles.
-TAG_CUM_WEIGHTS: tuple[float, ...] = tuple(
-    itertools.accumulate(1 / (rank + 1) ** 0.9 for rank in range(len(TAGS)))
-)
+ZH_SHARE = 0.10  # of articles written in Chinese, tagged with Chinese tags only
+EN_POOL, ZH_POOL = 512, 256  # distinct bodies of each language
 
-TAG_IDS = range(len(TAGS))
+
+def _tag_ids(chinese: bool) -> tuple[int, ...]:
+    return tuple(i for i, name in enumerate(TAGS) if name.isascii() != chinese)
+
+
+def _tag_cum_weights(count: int) -> tuple[float, ...]:
+    # Zipf-like popularity: the first English tag is on roughly a third of the articles.
+    return tuple(itertools.accumulate(1 / (rank + 1) ** 0.9 for rank in range(count)))
+
+
+TAG_IDS = {chinese: _tag_ids(chinese) for chinese in (False, True)}
+TAG_CUM_WEIGHTS = {chinese: _tag_cum_weights(len(TAG_IDS[chinese])) for chinese in (False, True)}
 
 # Comments per article: most have none or a few, some a discussion (1.56 on average).
 COMMENT_COUNTS = range(7)
@@ -59,6 +69,13 @@ class Totals:
     article_tags: int = 0
     favorites: int = 0
     comments: int = 0
+    chinese: int = 0  # articles written in Chinese
+    # What the search benchmarks pick their words from: the articles each made-up word of
+    # the vocabulary is in, and the articles each pooled body is used by.
+    word_articles: list[int] = field(default_factory=lambda: [0] * texts.VOCABULARY_SIZE)
+    body_uses: dict[bool, list[int]] = field(
+        default_factory=lambda: {False: [0] * EN_POOL, True: [0] * ZH_POOL}
+    )
 
 
 def username(i: int) -> str:
@@ -130,111 +147,6 @@ def _slug(words: list[str]) -> str:
     return slug
 
 
-# Code samples for fenced blocks: (info string, lines); "{w}" takes a random word.
-CODE_SAMPLES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("python", (
-        "def {w}(items):",
-        "    \"\"\"Return the {w} of every item.\"\"\"",
-        "    total = 0",
-        "    for item in items:",
-        "        if item.{w} is not None:",
-        "            total += len(item.{w})",
-        "    return {{\"{w}\": total, \"count\": len(items)}}",
-    )),
-    ("sql", (
-        "SELECT a.id, a.{w}, count(f.user_id) AS favorites",
-        "FROM articles a LEFT JOIN favorites f ON f.article_id = a.id",
-        "WHERE a.created_at > '2024-01-01' AND a.{w} IS NOT NULL",
-        "GROUP BY a.id ORDER BY favorites DESC LIMIT 20;",
-    )),
-    ("javascript", (
-        "const {w} = async (url) => {{",
-        "  const response = await fetch(url, {{ headers: {{ Accept: 'application/json' }} }});",
-        "  if (!response.ok) throw new Error(`{w}: ${{response.status}}`);",
-        "  return (await response.json()).{w};",
-        "}};",
-    )),
-    ("bash", (
-        "set -euo pipefail",
-        "for f in ./{w}/*.md; do",
-        '  echo "converting $f"',
-        '  pandoc "$f" -o "${{f%.md}}.html"',
-        "done",
-    )),
-    ("", (
-        "{w}: 42",
-        "  {w}: true",
-        "  retries: 3",
-    )),
-)  # fmt: skip
-
-
-def _sentence(rng: random.Random, low: int, high: int) -> str:
-    return " ".join(rng.choices(WORDS, k=rng.randint(low, high))).capitalize()
-
-
-def _paragraph(rng: random.Random) -> str:
-    """Return a paragraph with some inline Markdown: emphasis, code, a link."""
-    words = rng.choices(WORDS, k=rng.randint(20, 60))
-    spots = rng.sample(range(1, len(words)), k=3)
-    kind = rng.randrange(4)
-    words[spots[0]] = f"**{words[spots[0]]}**" if kind % 2 else f"*{words[spots[0]]}*"
-    words[spots[1]] = f"`{words[spots[1]]}()`"
-    if kind == 0:
-        words[spots[2]] = f"[{words[spots[2]]}](https://example.com/{words[spots[2]]})"
-    elif kind == 1:
-        words[spots[2]] = f"[{words[spots[2]]}](/tag/{words[spots[2]]})"
-    elif kind == 2:
-        words[spots[2]] = f"https://docs.example.org/{words[spots[2]]}"  # an autolink
-    return " ".join(words).capitalize() + "."
-
-
-def _code(rng: random.Random) -> str:
-    lang, lines = rng.choice(CODE_SAMPLES)
-    word = rng.choice(WORDS)
-    return "\n".join([f"```{lang}", *(line.format(w=word) for line in lines), "```"])
-
-
-def _list(rng: random.Random) -> str:
-    ordered = rng.random() < 0.3
-    items = [_sentence(rng, 3, 12) for _ in range(rng.randint(3, 6))]
-    return "\n".join(f"{i + 1}. {t}" if ordered else f"- {t}" for i, t in enumerate(items))
-
-
-def _table(rng: random.Random) -> str:
-    rows = []
-    for _ in range(rng.randint(2, 5)):
-        rows.append(f"| {rng.choice(WORDS)} | {rng.randint(1, 999)} | {_sentence(rng, 2, 5)} |")
-    return "\n".join(["| name | value | note |", "|---|---:|---|", *rows])
-
-
-def _body(rng: random.Random) -> str:
-    """Return one Markdown body as authors write them: a few sections of mixed blocks."""
-    blocks = [_paragraph(rng)]
-    for _ in range(rng.randint(1, 3)):
-        blocks.append(f"## {_sentence(rng, 2, 5)}")
-        blocks.extend(_paragraph(rng) for _ in range(rng.randint(1, 3)))
-        extra = rng.random()
-        if extra < 0.45:
-            blocks.append(_list(rng))
-        elif extra < 0.8:
-            blocks.append(_code(rng))
-        elif extra < 0.9:
-            blocks.append("> " + _sentence(rng, 8, 25) + ".")
-        else:
-            blocks.append(_table(rng))
-    return "\n\n".join(blocks) + "\n"
-
-
-def _texts(rng: random.Random, count: int) -> list[str]:
-    """Return a pool of Markdown bodies (reused: bodies are payload, not keys).
-
-    Every body has headings and paragraphs with emphasis, inline code and links; most also
-    have a list, a highlighted code block, a quote or a table, so a rendered page is typical.
-    """
-    return [_body(rng) for _ in range(count)]
-
-
 class ArticleGenerator:
     """Generate articles in id order (oldest first) with their tag links and favorites."""
 
@@ -245,7 +157,7 @@ class ArticleGenerator:
         n_users: int,
         newest: datetime,
         encode_tag_names: Callable[[list[str]], str] | None = None,
-        render_body: Callable[[str], dict[str, object]] | None = None,
+        render_body: Callable[[str, str], dict[str, object]] | None = None,
         featured_id: int | None = None,
         seed: int = 3,
     ) -> None:
@@ -254,14 +166,20 @@ class ArticleGenerator:
         self.newest = newest
         self.featured_id = featured_id
         self.comment_bodies = [
-            " ".join(_sentence(self.comment_rng, 4, 20) + "." for _ in range(k))
+            " ".join(texts.sentence(self.comment_rng, 4, 20) + "." for _ in range(k))
             for k in self.comment_rng.choices((1, 1, 2, 2, 3, 5), k=256)
         ]
         self.encode_tag_names = encode_tag_names
         self.render_body = render_body
         self.n_articles = n_articles
         self.n_users = n_users
-        self.bodies = _texts(self.rng, 512)
+        self.bodies = {
+            False: texts.pool(self.rng, EN_POOL),
+            True: texts.pool(self.rng, ZH_POOL, chinese=True),
+        }
+        self.vocabulary = texts.vocabulary()
+        self.word_cum_weights = texts.zipf_cum_weights(len(self.vocabulary))
+        self.word_ranks = range(len(self.vocabulary))
         self.totals = Totals(user_articles=[0] * n_users, user_favorites=[0] * n_users)
         self.slugs: set[str] = set()
         self.gap_ms = max(1, int(SPAN.total_seconds() * 1000 / max(n_articles, 1)))
@@ -269,13 +187,49 @@ class ArticleGenerator:
         self.clock = self.clock.replace(microsecond=self.clock.microsecond // 1000 * 1000)
         self.fans = [u for u in range(n_users) if u != WRITER_INDEX]
 
-    def _unique_slug(self, words: list[str]) -> str:
-        base = candidate = _slug(words)
+    def _unique_slug(self, base: str) -> str:
+        candidate = base
         while candidate in self.slugs or candidate == "feed":
             suffix = "".join(self.rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=6))
             candidate = f"{base}-{suffix}"
         self.slugs.add(candidate)
         return candidate
+
+    def _text(self) -> tuple[bool, dict[str, object], str, str]:
+        """Return an article's language, its text columns, its opening sentence, its pooled body.
+
+        One made-up word, drawn with Zipf weights, goes in the title and the opening sentence;
+        the rest of the body is one of the language's pooled bodies.
+        """
+        rng, t = self.rng, self.totals
+        chinese = rng.random() < ZH_SHARE
+        rank = rng.choices(self.word_ranks, cum_weights=self.word_cum_weights)[0]
+        word = self.vocabulary[rank]
+        t.word_articles[rank] += 1
+        which = rng.randrange(len(self.bodies[chinese]))
+        t.body_uses[chinese][which] += 1
+        if chinese:
+            t.chinese += 1
+            head = texts.zh_words(rng, 2, 5)
+            title = f"{head} {word}" if rng.random() < 0.7 else f"{word} {head}"
+            slug = base_slug(title)  # transliterated, as the app does
+            description = texts.zh_sentence(rng)
+            lead = texts.chinese_lead(rng, word)
+        else:
+            words = rng.choices(WORDS, k=rng.randint(3, 9))
+            words.insert(rng.randrange(len(words) + 1), word)
+            title = " ".join(words).capitalize()
+            slug = _slug(words)
+            description = " ".join(rng.choices(WORDS, k=rng.randint(6, 16)))
+            lead = texts.english_lead(rng, word)
+        body = self.bodies[chinese][which]
+        columns: dict[str, object] = {
+            "slug": self._unique_slug(slug),
+            "title": title,
+            "description": description,
+            "body": f"{lead}\n\n{body}",
+        }
+        return chinese, columns, lead, body
 
     def _comments(self, article_id: int, published: datetime) -> Iterator[dict[str, object]]:
         """Yield the comments of one article: by anyone, in the weeks after it appeared."""
@@ -308,17 +262,14 @@ class ArticleGenerator:
             for article_id in range(first, min(first + size, self.n_articles + 1)):
                 if rng.random() >= TIE_CHANCE:
                     self.clock += timedelta(milliseconds=rng.randint(1, 2 * self.gap_ms))
-                words = rng.choices(WORDS, k=rng.randint(3, 9))
                 author = rng.randrange(self.n_users)
                 fans = rng.sample(self.fans, k=min(rng.randint(0, 6), len(self.fans)))
                 edited = self.clock + timedelta(hours=rng.randint(1, 48))
+                chinese, text, lead, body = self._text()
                 arts.append(
                     {
                         "id": article_id,
-                        "slug": self._unique_slug(words),
-                        "title": " ".join(words).capitalize(),
-                        "description": " ".join(rng.choices(WORDS, k=rng.randint(6, 16))),
-                        "body": rng.choice(self.bodies),
+                        **text,
                         "author_id": author + 1,
                         "favorites_count": len(fans),
                         "created_at": self.clock,
@@ -326,14 +277,20 @@ class ArticleGenerator:
                     }
                 )
                 t.user_articles[author] += 1
-                picked = rng.choices(TAG_IDS, cum_weights=TAG_CUM_WEIGHTS, k=rng.randint(1, 4))
-                for tag in set(picked):
+                picked = set(
+                    rng.choices(
+                        TAG_IDS[chinese],
+                        cum_weights=TAG_CUM_WEIGHTS[chinese],
+                        k=rng.randint(1, 4),
+                    )
+                )
+                for tag in picked:
                     links.append({"article_id": article_id, "tag_id": tag + 1})
                     t.tag_articles[tag] += 1
                 if self.encode_tag_names is not None:
-                    arts[-1]["tag_names"] = self.encode_tag_names([TAGS[i] for i in set(picked)])
+                    arts[-1]["tag_names"] = self.encode_tag_names([TAGS[i] for i in picked])
                 if self.render_body is not None:
-                    arts[-1].update(self.render_body(str(arts[-1]["body"])))
+                    arts[-1].update(self.render_body(lead, body))
                 comments.extend(self._comments(article_id, self.clock))
                 for fan in fans:
                     favs.append(

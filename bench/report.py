@@ -47,6 +47,8 @@ def judge(scenario: Scenario, result: WrkResult, hello_rps: float | None) -> dic
     target = scenario.target
     if target.min_ratio is not None and (ratio is None or ratio < target.min_ratio):
         misses.append("ratio")
+    if target.max_p50_ms is not None and result.p50_ms > target.max_p50_ms:
+        misses.append("p50")
     if target.max_p99_ms is not None and result.p99_ms > target.max_p99_ms:
         misses.append("p99")
     return {
