@@ -8,12 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import _
-from sqlalchemy import func, select, true
 
-from inkstone.articles.models import Article
+from inkstone.articles.models import PUBLISHED_ARTICLES
 from inkstone.auth.access import require_scope
 from inkstone.auth.permissions import Scope
 from inkstone.auth.signin import web_user
+from inkstone.core.db import counters
 from inkstone.extensions import db
 from inkstone.search.backends import backend
 from inkstone.search.jobs import start_reindex
@@ -24,10 +24,10 @@ bp = Blueprint("search_admin", __name__, url_prefix="/admin", template_folder="t
 @bp.get("/search")
 @require_scope(Scope.SITE_CONFIGURE)
 def index() -> ResponseReturnValue:
-    """Show the index: backend, documents against published articles, size, last write."""
+    """Show the index: backend, documents against published articles, last write."""
     connection = db.session.connection()
-    status = backend(connection).status(connection)
-    published = db.session.scalar(select(func.count()).where(Article.published == true())) or 0
+    status = backend(connection).status(connection, size=False)
+    published = counters.read(PUBLISHED_ARTICLES)
     return render_template(
         "search/admin.html", status=status, published=published, section="search_admin.index"
     )

@@ -7,9 +7,9 @@ import time
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select, true
 
-from inkstone.articles.models import Article
+from inkstone.articles.models import PUBLISHED_ARTICLES
+from inkstone.core.db import counters
 from inkstone.extensions import db
 from inkstone.search.backends import backend
 from inkstone.search.indexing import rebuild
@@ -17,29 +17,22 @@ from inkstone.search.indexing import rebuild
 search_cli = AppGroup("search", help="The full-text search index.")
 
 
-def _status() -> dict[str, object]:
-    connection = db.session.connection()
-    found = backend(connection).status(connection)
-    return {
-        "backend": found.backend,
-        "articles": found.articles,
-        "people": found.people,
-        "size_bytes": found.size_bytes,
-        "updated_at": found.updated_at.isoformat() if found.updated_at else None,
-    }
-
-
 @search_cli.command("status")
 def status() -> None:
     """Show what the index holds: documents, size on disk, last update."""
-    found = _status()
-    published = db.session.scalar(select(func.count()).where(Article.published == true()))
-    size = int(found["size_bytes"])  # type: ignore[call-overload]
-    click.echo(f"backend:     {found['backend']}")
-    click.echo(f"articles:    {found['articles']} indexed of {published} published")
-    click.echo(f"people:      {found['people']}")
+    connection = db.session.connection()
+    found = backend(connection).status(connection)
+    size = found.size_bytes or 0
+    click.echo(f"backend:     {found.backend}")
+    click.echo(f"articles:    {found.articles} indexed of {_published()} published")
+    click.echo(f"people:      {found.people}")
     click.echo(f"size:        {size / 1_048_576:.1f} MiB ({size} bytes)")
-    click.echo(f"last update: {found['updated_at'] or 'never'}")
+    updated = found.updated_at.isoformat() if found.updated_at else "never"
+    click.echo(f"last update: {updated}")
+
+
+def _published() -> int:
+    return counters.read(PUBLISHED_ARTICLES)
 
 
 @search_cli.command("reindex")
@@ -58,9 +51,9 @@ def status() -> None:
 def reindex(fresh: bool, if_empty: bool, background: bool, workers: int) -> None:
     """Index every published article and findable person again."""
     if if_empty:
-        found = _status()
-        published = db.session.scalar(select(func.count()).where(Article.published == true()))
-        if found["articles"] or not published:
+        connection = db.session.connection()
+        found = backend(connection).status(connection, size=False)
+        if found.articles or not _published():
             return
     if background:
         from inkstone.search.jobs import start_reindex

@@ -63,7 +63,7 @@ class Status:
     backend: str
     articles: int
     people: int
-    size_bytes: int
+    size_bytes: int | None  # None: not measured (it can take seconds)
     updated_at: datetime | None
 
 
@@ -110,8 +110,8 @@ class Backend(Protocol):
     ) -> tuple[list[int], int]:
         """Return one page of matching findable people, best first, and how many match."""
 
-    def status(self, connection: Connection) -> Status:
-        """Return what the index holds."""
+    def status(self, connection: Connection, *, size: bool = True) -> Status:
+        """Return what the index holds (its size on disk only with ``size``)."""
 
 
 def filter_tokens(filters: Filters) -> list[str]:
@@ -133,8 +133,11 @@ def gather(
     relevance: ColumnElement[float],
     filters: Filters,
     params: dict[str, Any],
+    counted: ColumnElement[bool] | None = None,
 ) -> tuple[list[Candidate], int]:
     """Run a backend's match as :meth:`Backend.articles` describes.
+
+    ``counted``: the match to count with, when cheaper to count than ``condition``.
 
     ``source`` is the backend's index, ``condition`` its match (tag and author filters
     included as tokens), ``key`` the article id it holds (newest first), ``relevance`` its
@@ -147,8 +150,8 @@ def gather(
     params = {**params, "cap": CANDIDATES}
     dated = filters.since is not None or filters.until is not None
 
-    def statement(*columns: Any) -> Select[Any]:
-        found = select(*columns).select_from(source).where(condition)
+    def statement(*columns: Any, where: ColumnElement[bool] = condition) -> Select[Any]:
+        found = select(*columns).select_from(source).where(where)
         if dated:
             found = found.join(Article, Article.id == key).where(*_dates(filters, params))
         return found
@@ -161,7 +164,8 @@ def gather(
     found = [Candidate(row[0], float(row[1]), written[row[0]]) for row in rows if row[0] in written]
     if len(rows) < CANDIDATES:
         return found, len(found)
-    return found, count_up_to(connection, statement(key), params)
+    where = condition if counted is None else counted
+    return found, count_up_to(connection, statement(key, where=where), params)
 
 
 def rank_people(

@@ -185,15 +185,16 @@ class PostgresBackend:
             offset=offset,
         )
 
-    def status(self, connection: Connection) -> Status:
+    def status(self, connection: Connection, *, size: bool = True) -> Status:
         """Return what the index holds and its size on disk (tables, TOAST and indexes)."""
         articles = connection.execute(select(func.count()).select_from(_articles)).scalar()
         people = connection.execute(select(func.count()).select_from(_people)).scalar()
-        size = connection.execute(
+        measured = connection.execute(
             text(
                 "SELECT pg_total_relation_size('search_articles')"
                 " + pg_total_relation_size('search_people')"
             )
-        ).scalar()
+        ).scalar()  # cheap here: PostgreSQL knows each relation's size
         updated = connection.execute(select(func.max(SearchState.updated_at))).scalar()
-        return Status(self.name, int(articles or 0), int(people or 0), int(size or 0), updated)
+        counts = int(articles or 0), int(people or 0)
+        return Status(self.name, *counts, int(measured or 0) if size else None, updated)
