@@ -43,9 +43,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--search-connections",
         type=int,
-        default=4,
-        help="wrk connections of the search rows: a few readers searching at once, so the "
-        "latency is a search's and not a queue of 32 (default 4; 0: --connections)",
+        default=2,
+        help="wrk connections of the search rows: as many searches at once as the web "
+        "process has threads, so the latency is a search's and not a queue (default 2; "
+        "0: --connections)",
     )
     p.add_argument(
         "--only",
