@@ -31,7 +31,7 @@ def register(page, name: str) -> str:
 def sign_out(page) -> None:
     with page.expect_navigation(url=re.compile(r"/$")):
         page.get_by_role("button", name="Sign out").first.click()
-    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
 
 
 def sign_in(page, username: str) -> None:
