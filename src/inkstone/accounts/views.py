@@ -19,7 +19,7 @@ from inkstone.auth.audit import Event, audit_log, record_event
 from inkstone.auth.audit_text import sentence
 from inkstone.auth.forms import SettingsForm, show_conflict, show_refusal
 from inkstone.auth.models import User, UserSession
-from inkstone.auth.signin import current_session, sign_in, sign_out, web_user
+from inkstone.auth.signin import current_session, sign_in, sign_out, signed_in_web_user
 from inkstone.core.errors import Conflict, Invalid, Unauthorized
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db, limiter
@@ -34,12 +34,6 @@ EVENTS_PER_PAGE = 50
 def _password_limit() -> str:
     # Asking for the password invites guessing it, as on the sign-in form.
     return str(current_app.config["RATELIMIT_SIGNIN"])
-
-
-def _me() -> User:
-    user = web_user()
-    assert user is not None  # login_required
-    return user
 
 
 def device_label(user_agent: str | None) -> str:
@@ -85,7 +79,7 @@ def _session_rows(records: Iterable[UserSession], current: UserSession | None) -
 @login_required
 def sessions_page() -> ResponseReturnValue:
     """List where you are signed in, with a button to sign each one out."""
-    rows = _session_rows(sessions.list_sessions(user=_me()), current_session())
+    rows = _session_rows(sessions.list_sessions(user=signed_in_web_user()), current_session())
     return render_template("accounts/sessions.html", sessions=rows)
 
 
@@ -93,7 +87,7 @@ def sessions_page() -> ResponseReturnValue:
 @login_required
 def end_session(session_id: int) -> ResponseReturnValue:
     """Sign out one session (another browser, or this one)."""
-    user = _me()
+    user = signed_in_web_user()
     sessions.end_session(user=user, session_id=session_id)  # NotFound: not one of yours
     record_event(Event.SESSION_ENDED, user=user, session=str(session_id))
     current = current_session()
@@ -111,7 +105,7 @@ def end_session(session_id: int) -> ResponseReturnValue:
 @login_required
 def end_other_sessions() -> ResponseReturnValue:
     """Sign out every other session and API token; stay signed in here."""
-    user = _me()
+    user = signed_in_web_user()
     current = current_session()
     remember = current.remember if current is not None else False
     sessions.end_all_sessions(user=user)
@@ -127,7 +121,7 @@ def end_other_sessions() -> ResponseReturnValue:
 @login_required
 def end_all_sessions() -> ResponseReturnValue:
     """Sign out every session (this one too) and revoke every API token."""
-    user = _me()
+    user = signed_in_web_user()
     sessions.end_all_sessions(user=user)
     record_event(Event.SESSIONS_ENDED, user=user, kept_current=False)
     sign_out()
@@ -156,7 +150,7 @@ def security() -> ResponseReturnValue:
     # One more than shown tells whether there is a next page. Where someone else (an admin)
     # acted from is theirs, not the account holder's, to see: hidden by the query.
     window = PageRequest(limit=page.limit + 1, offset=page.offset)
-    events = audit_log(page=window, user=_me(), hide_others_clients=True)
+    events = audit_log(page=window, user=signed_in_web_user(), hide_others_clients=True)
     if number > 1 and not events:
         abort(404)
     more = len(events) > page.limit
@@ -175,7 +169,7 @@ def security() -> ResponseReturnValue:
 @limiter.limit(_password_limit, methods=["POST"])
 def delete_account() -> ResponseReturnValue:
     """Delete your account, keeping or removing your articles and comments."""
-    user = _me()
+    user = signed_in_web_user()
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
@@ -239,7 +233,7 @@ def _save_settings(form: SettingsForm, user: User) -> bool:
 @login_required
 def settings() -> ResponseReturnValue:
     """Change your profile, account and display settings."""
-    user = _me()
+    user = signed_in_web_user()
     form = _settings_form(user)
     if form.validate_on_submit() and _save_settings(form, user):
         refresh()  # the page language may just have changed: say "saved" in the new one

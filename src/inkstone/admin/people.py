@@ -37,7 +37,7 @@ from inkstone.auth.audit import audit_log
 from inkstone.auth.audit_text import sentence
 from inkstone.auth.models import RoleName, User, UserStatus
 from inkstone.auth.permissions import Scope, has_scope
-from inkstone.auth.signin import web_user
+from inkstone.auth.signin import signed_in_web_user
 from inkstone.core.errors import DomainError
 from inkstone.core.features import Audience, NavItem
 from inkstone.core.pagination import PageRequest
@@ -61,12 +61,6 @@ nav = (
 
 PER_PAGE = 50
 EVENTS_PER_PAGE = 20
-
-
-def _me() -> User:
-    user = web_user()
-    assert user is not None  # require_scope
-    return user
 
 
 def _person(username: str) -> User:
@@ -107,8 +101,8 @@ def index() -> ResponseReturnValue:
         sort_labels=SORT_LABELS,
         confirmed_labels=CONFIRMED_LABELS,
         here=request.full_path.rstrip("?"),
-        can_set_roles=has_scope(_me(), Scope.ROLES_MANAGE),
-        me=_me(),
+        can_set_roles=has_scope(signed_in_web_user(), Scope.ROLES_MANAGE),
+        me=signed_in_web_user(),
         **_template_context(),
     )
 
@@ -128,7 +122,7 @@ def bulk_confirm() -> ResponseReturnValue:
     if choice.action == BulkAction.SET_ROLE and choice.role is None:
         flash(_("Choose the role to give."), "warning")
         return redirect(_back())
-    me = _me()
+    me = signed_in_web_user()
     if choice.action == BulkAction.SET_ROLE and not has_scope(me, Scope.ROLES_MANAGE):
         abort(403)
     people: list[tuple[str, User | None]] = []
@@ -155,7 +149,10 @@ def bulk_apply() -> ResponseReturnValue:
     if choice is None or (choice.action == BulkAction.SET_ROLE and choice.role is None):
         abort(400)
     outcomes = admin_services.apply_bulk(
-        usernames=choice.usernames, action=choice.action, role=choice.role, actor=_me()
+        usernames=choice.usernames,
+        action=choice.action,
+        role=choice.role,
+        actor=signed_in_web_user(),
     )
     db.session.commit()
     done = sum(1 for outcome in outcomes if outcome.ok)
@@ -202,7 +199,7 @@ def person(username: str) -> ResponseReturnValue:
     events = audit_log(page=window, user=user)
     if number > 1 and not events:
         abort(404)
-    me = _me()
+    me = signed_in_web_user()
     return render_template(
         "admin/people/person.html",
         person=user,
@@ -230,7 +227,7 @@ def _act(username: str, act: Callable[[User, User], Any], done: Any) -> Response
     """Do ``act(person, admin)``, commit, and say so; a refusal is said instead."""
     user = _person(username)
     try:
-        act(user, _me())
+        act(user, signed_in_web_user())
     except DomainError as refused:
         if refused.status_code == 404:
             raise
@@ -327,7 +324,7 @@ def delete(username: str) -> ResponseReturnValue:
             "admin/people/delete.html",
             person=user,
             writing=people_queries.writing_of(user),
-            is_me=user.id == _me().id,
+            is_me=user.id == signed_in_web_user().id,
             **_template_context(),
         )
     content = request.form.get("content", "")
@@ -335,7 +332,9 @@ def delete(username: str) -> ResponseReturnValue:
         abort(400)
     name = user.username
     try:
-        admin_services.delete_person(user=user, remove_content=content == "remove", actor=_me())
+        admin_services.delete_person(
+            user=user, remove_content=content == "remove", actor=signed_in_web_user()
+        )
     except DomainError as refused:
         db.session.rollback()
         flash(refusal_text(refused), "danger")

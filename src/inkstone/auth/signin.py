@@ -41,6 +41,17 @@ def web_user() -> User | None:
     return None
 
 
+def signed_in_web_user() -> User:
+    """Return the signed-in user of a page that lets only them in.
+
+    For views behind ``login_required`` or ``require_scope``, which have already sent
+    visitors to sign in.
+    """
+    user = web_user()
+    assert user is not None  # the view's guard let only a signed-in user through
+    return user
+
+
 def current_session() -> UserSession | None:
     """Return the record of this web session, once its user has been loaded."""
     record: UserSession | None = g.get("user_session")

@@ -13,9 +13,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import _
 
 from inkstone.auth.access import require_scope
-from inkstone.auth.models import USERNAME_MAX, User
+from inkstone.auth.models import USERNAME_MAX
 from inkstone.auth.permissions import Scope
-from inkstone.auth.signin import web_user
+from inkstone.auth.signin import signed_in_web_user
 from inkstone.core.errors import Conflict
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
@@ -30,12 +30,6 @@ from inkstone.web.paging import query_filter, requested_page
 bp = Blueprint("jobs_admin", __name__, url_prefix="/admin", template_folder="templates")
 
 JOBS_PER_PAGE = 50
-
-
-def _me() -> User:
-    user = web_user()
-    assert user is not None  # require_scope
-    return user
 
 
 def _filters() -> dict[str, str]:
@@ -102,7 +96,7 @@ def cancel(job_id: int) -> ResponseReturnValue:
     """Cancel anyone's job that has not finished."""
     job = services.find_job(job_id=job_id)
     try:
-        services.cancel_job_for(job=job, actor=_me())
+        services.cancel_job_for(job=job, actor=signed_in_web_user())
     except Conflict:
         db.session.rollback()
         flash(_("This job has already finished: there is nothing to cancel."), "warning")
@@ -118,7 +112,7 @@ def retry(job_id: int) -> ResponseReturnValue:
     """Queue a failed job to run again."""
     job = services.find_job(job_id=job_id)
     try:
-        services.retry_job(job=job, actor=_me(), task=task_for(job.kind))
+        services.retry_job(job=job, actor=signed_in_web_user(), task=task_for(job.kind))
     except Conflict:
         db.session.rollback()
         flash(_("Only a failed job can be retried."), "warning")

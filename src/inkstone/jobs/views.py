@@ -10,8 +10,7 @@ from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from inkstone.auth.models import User
-from inkstone.auth.signin import web_user
+from inkstone.auth.signin import signed_in_web_user
 from inkstone.core.errors import Conflict
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
@@ -62,14 +61,10 @@ STATUS_COLOURS = {
 }
 
 
-def _me() -> User:
-    user = web_user()
-    assert user is not None  # login_required
-    return user
-
-
 def _job(job_id: int) -> Job:
-    return services.get_job(job_id=job_id, viewer=_me())  # NotFound: not yours, or no such id
+    return services.get_job(
+        job_id=job_id, viewer=signed_in_web_user()
+    )  # NotFound: not yours, or no such id
 
 
 def _waiting_for_worker(jobs: list[Job]) -> bool:
@@ -118,7 +113,7 @@ def index() -> ResponseReturnValue:
     """List your jobs, newest first, warning when no worker is there to run them."""
     number, page = requested_page(JOBS_PER_PAGE)
     window = PageRequest(limit=page.limit + 1, offset=page.offset)
-    jobs = services.list_jobs(viewer=_me(), page=window)
+    jobs = services.list_jobs(viewer=signed_in_web_user(), page=window)
     if number > 1 and not jobs:
         abort(404)
     more = len(jobs) > page.limit

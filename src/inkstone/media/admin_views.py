@@ -13,7 +13,7 @@ from flask_babel import _
 from inkstone.auth.access import require_scope
 from inkstone.auth.models import USERNAME_MAX, User
 from inkstone.auth.permissions import Scope
-from inkstone.auth.signin import web_user
+from inkstone.auth.signin import signed_in_web_user
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
 from inkstone.media import services
@@ -24,12 +24,6 @@ from inkstone.web.paging import query_filter, requested_page
 bp = Blueprint("media_admin", __name__, url_prefix="/admin", template_folder="templates")
 
 FILES_PER_PAGE = 25
-
-
-def _me() -> User:
-    user = web_user()
-    assert user is not None  # require_scope
-    return user
 
 
 def _filters() -> dict[str, str]:
@@ -93,7 +87,7 @@ def delete(upload_id: int) -> ResponseReturnValue:
             media_url=media_url,
             section="media_admin.index",
         )
-    names = services.remove_upload(upload=upload, actor=_me())
+    names = services.remove_upload(upload=upload, actor=signed_in_web_user())
     db.session.commit()
     services.purge_unused(names=names, storage=get_storage())
     flash(_("The file was deleted."), "success")
