@@ -115,8 +115,8 @@ class ArticleSource(NamedTuple):
     tag_ids: tuple[int, ...] = ()
 
 
-class PersonSource:
-    """The columns a person's document is made of (a result row)."""
+class PersonSource(NamedTuple):
+    """The columns a person's document is made of."""
 
     id: int
     username: str

@@ -25,7 +25,7 @@ from sqlalchemy import func, inspect, select, true
 
 from inkstone.articles.models import Article
 from inkstone.core import events
-from inkstone.core.celery import enqueue_after_commit
+from inkstone.core.celery import enqueue_after_commit, task_named
 from inkstone.core.db import lock_for_writing
 from inkstone.extensions import db
 from inkstone.search import documents
@@ -87,20 +87,13 @@ def on_person_written(*, user: Any, changed: frozenset[str] = PERSON_FIELDS, **_
 def on_person_renamed(*, user: Any, changed: frozenset[str], **_: Any) -> None:
     """With a rename, index the person's articles again (they carry the name) after commit."""
     if "username" in changed:
-        enqueue_after_commit(task_named_reindex_author(), user.id)
+        enqueue_after_commit(task_named(REINDEX_AUTHOR), user.id)
 
 
 def on_person_deleting(*, user: Any, remove_content: bool, **_: Any) -> None:
     """A deleted account's kept articles are shown as a deleted user's: index them again."""
     if not remove_content:
-        enqueue_after_commit(task_named_reindex_author(), user.id)
-
-
-def task_named_reindex_author() -> Any:
-    """Return the task that reindexes one author's articles (this app's Celery app's)."""
-    from inkstone.core.celery import task_named
-
-    return task_named(REINDEX_AUTHOR)
+        enqueue_after_commit(task_named(REINDEX_AUTHOR), user.id)
 
 
 def subscribe() -> None:

@@ -17,12 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, FromClause, Select, bindparam, func, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    FromClause,
+    Select,
+    bindparam,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import ColumnClause, TableClause
 
 from inkstone.articles.models import Article
 from inkstone.auth.models import User
 from inkstone.search.documents import FOUND_STATUSES, Document, filter_token
+from inkstone.search.models import touch
 from inkstone.search.query import Query
 
 # Relevance is worked out over the newest CANDIDATES matches: all of them for all but the
@@ -227,3 +238,33 @@ def _dates(filters: Filters, params: dict[str, Any]) -> list[ColumnElement[bool]
 
 def _at(name: str) -> Any:
     return bindparam(name, type_=Article.created_at.type)
+
+
+class IndexWriting:
+    """What every backend does the same way: indexing articles is rows made, then written."""
+
+    def article_rows(self, documents: Sequence[Document]) -> list[dict[str, Any]]:
+        """Return the index rows of these articles (each backend makes its own)."""
+        raise NotImplementedError
+
+    def write_articles(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Write rows made by :meth:`article_rows` (each backend writes its own)."""
+        raise NotImplementedError
+
+    def put_articles(self, connection: Connection, documents: Sequence[Document]) -> None:
+        """Index (or index again) these articles."""
+        self.write_articles(connection, self.article_rows(documents))
+
+
+def delete_documents(
+    connection: Connection, key: ColumnClause[int], ids: Sequence[int], *, part: str | None
+) -> None:
+    """Delete the index rows of these ids (``key``: the index's id column); record the
+    write of ``part`` of the index when given."""
+    if ids:
+        wanted: BindParameter[list[int]] = bindparam("ids", expanding=True)
+        index = key.table
+        assert isinstance(index, TableClause)
+        connection.execute(index.delete().where(key.in_(wanted)), {"ids": list(ids)})
+        if part is not None:
+            touch(connection, part)

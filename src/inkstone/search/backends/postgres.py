@@ -20,7 +20,9 @@ from sqlalchemy.engine import Connection
 from inkstone.search.backends.base import (
     Candidate,
     Filters,
+    IndexWriting,
     Status,
+    delete_documents,
     filter_tokens,
     gather,
     rank_people,
@@ -88,14 +90,10 @@ _PUT_PERSON = text(
 )
 
 
-class PostgresBackend:
+class PostgresBackend(IndexWriting):
     """Search in ``tsvector`` tables next to the data."""
 
     name = "postgresql-tsvector"
-
-    def put_articles(self, connection: Connection, documents: Sequence[Document]) -> None:
-        """Index (or index again) these articles."""
-        self.write_articles(connection, self.article_rows(documents))
 
     @staticmethod
     def article_rows(documents: Sequence[Document]) -> list[dict[str, Any]]:
@@ -110,14 +108,7 @@ class PostgresBackend:
 
     def drop_articles(self, connection: Connection, ids: Sequence[int]) -> None:
         """Take these articles out of the index."""
-        if ids:
-            connection.execute(
-                _articles.delete().where(
-                    _articles.c.article_id.in_(bindparam("ids", expanding=True))
-                ),
-                {"ids": list(ids)},
-            )
-            touch(connection, "articles")
+        delete_documents(connection, _articles.c.article_id, ids, part="articles")
 
     def put_people(self, connection: Connection, documents: Sequence[Document]) -> None:
         """Index (or index again) these people."""
@@ -128,12 +119,7 @@ class PostgresBackend:
 
     def drop_people(self, connection: Connection, ids: Sequence[int]) -> None:
         """Take these people out of the index."""
-        if ids:
-            connection.execute(
-                _people.delete().where(_people.c.user_id.in_(bindparam("ids", expanding=True))),
-                {"ids": list(ids)},
-            )
-            touch(connection, "people")
+        delete_documents(connection, _people.c.user_id, ids, part="people")
 
     def clear(self, connection: Connection) -> None:
         """Empty the index."""

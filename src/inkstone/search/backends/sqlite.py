@@ -33,7 +33,9 @@ from inkstone.articles.models import article_tags
 from inkstone.search.backends.base import (
     Candidate,
     Filters,
+    IndexWriting,
     Status,
+    delete_documents,
     filter_tokens,
     gather,
     rank_people,
@@ -64,16 +66,12 @@ def _joined(terms: list[str]) -> str:
     return " ".join(terms)
 
 
-class SqliteBackend:
+class SqliteBackend(IndexWriting):
     """Search in FTS5 tables next to the data."""
 
     name = "sqlite-fts5"
 
     # ------------------------------------------------------------------ writing
-
-    def put_articles(self, connection: Connection, documents: Sequence[Document]) -> None:
-        """Index (or index again) these articles."""
-        self.write_articles(connection, self.article_rows(documents))
 
     @staticmethod
     def article_rows(documents: Sequence[Document]) -> list[dict[str, Any]]:
@@ -110,15 +108,7 @@ class SqliteBackend:
         self, connection: Connection, ids: Sequence[int], *, touched: bool = True
     ) -> None:
         """Take these articles out of the index."""
-        if ids:
-            connection.execute(
-                text("DELETE FROM search_articles WHERE rowid IN :ids").bindparams(
-                    bindparam("ids", expanding=True)
-                ),
-                {"ids": list(ids)},
-            )
-            if touched:
-                touch(connection, "articles")
+        delete_documents(connection, _articles.c.rowid, ids, part="articles" if touched else None)
 
     def put_people(self, connection: Connection, documents: Sequence[Document]) -> None:
         """Index (or index again) these people."""
@@ -144,15 +134,7 @@ class SqliteBackend:
         self, connection: Connection, ids: Sequence[int], *, touched: bool = True
     ) -> None:
         """Take these people out of the index."""
-        if ids:
-            connection.execute(
-                text("DELETE FROM search_people WHERE rowid IN :ids").bindparams(
-                    bindparam("ids", expanding=True)
-                ),
-                {"ids": list(ids)},
-            )
-            if touched:
-                touch(connection, "people")
+        delete_documents(connection, _people.c.rowid, ids, part="people" if touched else None)
 
     def clear(self, connection: Connection) -> None:
         """Empty the index."""
