@@ -20,10 +20,10 @@ UV := uv
 UV_DEP :=
 endif
 
-.PHONY: help install run migrate seed test lint fmt bench clean
+.PHONY: help install run migrate seed test lint fmt bench clean cluster cluster-stop test-cluster
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(VENV)/.synced: pyproject.toml uv.lock $(UV_DEP)
 	$(UV) sync --frozen
@@ -46,17 +46,38 @@ test: install  ## Run the test suite
 	$(BIN)/pytest
 
 lint: install  ## ruff (lint + format check), mypy and the import contracts
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/ruff check src tests bench migrations deploy/cluster
+	$(BIN)/ruff format --check src tests bench migrations deploy/cluster
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 fmt: install  ## Format and auto-fix
-	$(BIN)/ruff format src tests bench migrations
-	$(BIN)/ruff check --fix src tests bench migrations
+	$(BIN)/ruff format src tests bench migrations deploy/cluster
+	$(BIN)/ruff check --fix src tests bench migrations deploy/cluster
 
 bench: install  ## Load benchmarks (wrk) against gunicorn, beside a hello-world baseline
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# `make cluster`: scaled out on this machine's loopback (deploy/cluster, docs/scaling.md).
+CLUSTER_PORT ?= 8080
+CLUSTER_ROOT ?= .cluster
+WITH_FLOWER := $(filter 1 yes true,$(FLOWER))
+
+cluster:  ## PostgreSQL, Redis, 2 web hosts, 2 workers, beat behind nginx on 127.0.0.1:8080 (FLOWER=1)
+	$(PYTHON) -m deploy.cluster packages
+	@$(MAKE) --no-print-directory $(if $(WITH_FLOWER),$(VENV)/.flower,install)
+	$(BIN)/python -m deploy.cluster start --root $(CLUSTER_ROOT) --port $(CLUSTER_PORT) $(if $(WITH_FLOWER),--flower)
+
+cluster-stop:  ## Stop everything `make cluster` started (by PID)
+	$(PYTHON) -m deploy.cluster stop --root $(CLUSTER_ROOT)
+
+test-cluster: install  ## Run tests/cluster against a cluster of their own
+	$(BIN)/pytest tests/cluster
+
+# Flower is the optional `flower` extra: installed with it, and kept by `make install` after.
+$(VENV)/.flower: pyproject.toml uv.lock $(UV_DEP)
+	$(UV) sync --frozen --extra flower
+	@touch $(VENV)/.synced $@
 
 clean:  ## Remove the virtualenv and caches (keeps instance/ data)
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

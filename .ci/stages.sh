@@ -21,8 +21,9 @@ packages() {
     # qpdf: checks the structure of the PDF exports.
     # fonts-wqy-microhei: the CJK TrueType font PDF exports embed (as in deploy/Dockerfile);
     # fonts-dejavu-core: a font without Chinese glyphs, which the PDF font tests refuse.
-    local pkgs=(postgresql redis-server make curl ca-certificates python3 python3-venv chromium qpdf
-        fonts-wqy-microhei fonts-dejavu-core)
+    # nginx: in front of the loopback cluster (make cluster, tests/cluster).
+    local pkgs=(postgresql redis-server nginx make curl ca-certificates python3 python3-venv
+        chromium qpdf fonts-wqy-microhei fonts-dejavu-core)
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
     apt-get update -qq
     # Keep the packages' own services (cluster 15/main on 5432, redis on 6379) from starting:
@@ -39,6 +40,7 @@ packages() {
     }
     log "installed or present: ${pkgs[*]}"
     ls -d /usr/lib/postgresql/*/bin >/dev/null
+    /usr/sbin/nginx -v
     chromium --version
 }
 
@@ -234,6 +236,59 @@ conformance() {
     if ((failed)); then
         log "gunicorn log (last 80 lines):"
         tail -n 80 "$log_file"
+    fi
+    return "$failed"
+}
+
+# --- the cluster ---------------------------------------------------------------------------
+
+# cluster: one loopback cluster (make cluster: PostgreSQL, Redis, two gunicorn hosts, two
+# workers, one beat, nginx), the RealWorld collection through its nginx, then tests/cluster
+# against the same cluster (INKSTONE_CLUSTER_ROOT: the tests attach instead of starting one).
+cluster() {
+    local root="$CI_WORK/cluster" port
+    # Below the kernel's ephemeral range (32768-60999): while PostgreSQL or Redis is stopped
+    # by a fault test, a client connection could otherwise take its port as its own end.
+    port="$(python3 -c '
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 32700)
+    try:
+        for p in range(base, base + 6):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(base)
+    break
+')"
+    echo "$root" >"$CI_WORK/cluster.root"
+    # shellcheck disable=SC2064  # expand now: stop this cluster, by PID, however we leave
+    trap "'$VENV_BIN/python' -m deploy.cluster stop --root '$root' || true" EXIT
+    local started=$SECONDS
+    "$VENV_BIN/python" -m deploy.cluster start --root "$root" --port "$port" || {
+        tail -n 40 "$root"/logs/*.log
+        return 1
+    }
+    log "cluster started in $((SECONDS - started))s at http://127.0.0.1:$port"
+
+    local failed=0 password user
+    password="$(python3 -c 'import secrets; print("Ink-" + secrets.token_urlsafe(15) + "-9z")')"
+    user="ci_$(date +%s)_${RANDOM}_cluster"
+    log ""
+    log "-- newman against http://127.0.0.1:$port/api/v1 (nginx, user $user)"
+    run_newman "http://127.0.0.1:$port/api/v1" "$CI_WORK/newman-cluster.json" "$user" \
+        "$password" || failed=1
+
+    log ""
+    log "-- tests/cluster"
+    INKSTONE_CLUSTER_ROOT="$root" "$VENV_BIN/pytest" tests/cluster || failed=1
+    if ((failed)); then
+        local name
+        for name in web1 web2 worker1 worker2 beat nginx-error; do
+            log "--- $name.log (last 30 lines)"
+            tail -n 30 "$root/logs/$name.log" 2>/dev/null || true
+        done
     fi
     return "$failed"
 }

@@ -60,6 +60,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_false",
         help="leave the job worker out (by default it runs idle beside the web, as in make run)",
     )
+    p.add_argument(
+        "--cluster",
+        metavar="STATE_FOLDER",
+        help="measure the running loopback cluster (make cluster: .cluster) beside one process",
+    )
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached dataset")
     p.add_argument("--build-only", action="store_true", help="build the dataset and stop")
     p.add_argument(
@@ -109,6 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: wrk is not installed; install it with: apt-get install wrk", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _terminate)
+    if args.cluster:
+        from bench import cluster
+
+        try:
+            return cluster.run(args)
+        except (servers.ServerError, wrk.WrkError, OSError) as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 2
     try:
         data, built = dataset.ensure(
             articles=args.articles, users=args.users, drafts=args.drafts, rebuild=args.rebuild
@@ -203,6 +216,10 @@ def _serve_and_measure(
         threads=args.threads,
         admin_connections=args.admin_connections or None,
         search_connections=args.search_connections or None,
+        home_etag=scenarios.etag(web.base_url, "/"),
+        reader_cookie=scenarios.web_login(
+            web.base_url, email=data.reader_email, password=data.password
+        ),
         **_admin_credentials(args, data, web),
     )
     plan = [s for s in plan if not args.only or s.name in {*args.only, *scenarios.BASELINES}]
@@ -211,7 +228,7 @@ def _serve_and_measure(
         server = by_server[scenario.server]
         if scenario.script is None:
             status = scenarios.probe(server.base_url, scenario)
-            if status != 200:
+            if status != scenario.expect:
                 print(f"bench: warning: {scenario.label} answers HTTP {status}")
         busy = report.cpu_busy(0.5)  # both servers idle now: this is other work
         measured.append((scenario, _measure(args, server, scenario), busy))

@@ -45,8 +45,8 @@ from inkstone.auth.sessions import identity_of, start_session
 from inkstone.auth.tokens import issue_token
 from inkstone.core.db import utcnow
 from inkstone.core.site import forget_site_settings, site_settings
+from inkstone.extensions import cache, limiter
 from inkstone.extensions import db as _db
-from inkstone.extensions import limiter
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS_DIR = str(ROOT / "migrations")
@@ -254,6 +254,7 @@ def db(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with app.app_context():
         forget_site_settings()
         site_settings()  # read once here, as a running site has them already
+        cache.clear()  # the rollback below undoes writes without the events that bump versions
     try:
         yield _db
     finally:
@@ -453,6 +454,14 @@ def csrf_token(client: FlaskClient, path: str = "/guestbook") -> str:
     match = _CSRF_INPUT.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {path} ({page.status_code})"
     return match.group(1)
+
+
+def forget_shared_pages(app: Flask) -> None:
+    """Make every shared page stale, so the next anonymous GET renders (a test counting queries)."""
+    from inkstone.core.cache import CONTENT, bump
+
+    with app.app_context():
+        bump(CONTENT)
 
 
 def page_text(response: Any) -> str:

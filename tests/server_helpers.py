@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.servers import free_port, procfile_argv
-
 from tests.conftest import ROOT
 from tests.worker_helpers import worker_env
 

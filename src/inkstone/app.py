@@ -30,10 +30,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_mail(app)
     init_web(app)
     init_security(app)
+    init_cache(app)
     init_http(app)
     init_celery(app)
     init_openapi(app)
     register_errors(app)
+    init_backup(app)
     register_features(app)
     return app
 
@@ -137,6 +139,13 @@ def init_security(app: APIFlask) -> None:
     bind_security(app)
 
 
+def init_cache(app: APIFlask) -> None:
+    """Bind the shared cache; serve anonymous pages and API reads from it (core/cache.py)."""
+    from inkstone.core.cache import init_cache as bind_cache
+
+    bind_cache(app)
+
+
 def init_http(app: APIFlask) -> None:
     """CORS on the API only; `/api/…` as an alias of `/api/v1/…`; NULs refused at the door."""
     from inkstone.core.http import ApiAliasMiddleware, refuse_nul
@@ -170,6 +179,13 @@ def init_openapi(app: APIFlask) -> None:
     csrf.exempt(openapi_bp)
     app.register_blueprint(openapi_bp, url_prefix=API_PREFIX)
     app.spec_processor(finish_spec)
+
+
+def init_backup(app: APIFlask) -> None:
+    """Add ``flask backup create|restore|list`` (core/backup, docs/backup.md)."""
+    from inkstone.core.backup import init_backup as bind_backup
+
+    bind_backup(app)
 
 
 def register_errors(app: APIFlask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -25,6 +26,7 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 mail = Mail()
+cache = Cache()  # bound by core.cache.init_cache
 
 
 class RouteLimiter(Limiter):

@@ -170,5 +170,17 @@ def test_body_at_the_limit_is_read(app, client):
     assert response.status_code == 422  # parsed (and found incomplete), not refused as too big
 
 
-def test_healthz(client):
-    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+def test_healthz_says_the_process_answers(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_readyz_names_each_service_it_needs(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    # The test app has no Redis; its broker is the embedded SQLite one.
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "not configured",
+        "broker": "ok",
+    }

@@ -30,7 +30,7 @@ def logged(tmp_path, database_url, monkeypatch):
 
     yield app, buffer
     logging.getLogger().handlers.clear()
-    with app.app_context():  # /healthz asks the database: give its connection back
+    with app.app_context():  # /readyz asks the database: give its connection back
         db.engine.dispose()
 
 
@@ -57,7 +57,15 @@ def test_request_line_and_library_records_carry_the_request_id(logged):
 def test_each_request_gets_its_own_id(logged):
     app, buffer = logged
     client = app.test_client()
-    ids = {client.get("/healthz").headers["X-Request-ID"] for _ in range(3)}
+    ids = {client.get("/_log_probe").headers["X-Request-ID"] for _ in range(3)}
     logged_ids = {line["request_id"] for line in _lines(buffer) if line.get("event") == "request"}
     assert len(ids) == 3
     assert logged_ids == ids
+
+
+def test_health_probes_are_not_logged_at_info_level(logged):
+    app, buffer = logged
+    client = app.test_client()
+    for probe in ("/healthz", "/readyz", "/healthz"):
+        assert client.get(probe).status_code == 200
+    assert [line for line in _lines(buffer) if line.get("event") == "request"] == []

@@ -83,11 +83,15 @@ def test_a_signed_in_visitor_still_gets_the_503_page(unreachable):
     _check_503(login, api=True)
 
 
-def test_health_says_so_when_the_database_is_down(unreachable):
-    response = unreachable.test_client().get("/healthz")
+def test_readiness_says_so_when_the_database_is_down(unreachable):
+    client = unreachable.test_client()
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
-    assert response.json == {"status": "unavailable", "database": "unreachable"}
+    assert response.json["status"] == "unavailable"
+    assert response.json["database"] == "unreachable"
+    # The process itself still answers: nothing to restart.
+    assert client.get("/healthz").json == {"status": "ok"}
 
 
 @pytest.fixture
@@ -143,3 +147,58 @@ def test_only_outages_are_503_not_bugs():
     assert is_outage(wrapped("unable to open database file"))
     assert not is_outage(wrapped("no such table: articles"))
     assert not is_outage(ValueError("database is locked"))
+
+
+@pytest.mark.postgres
+@pytest.mark.filterwarnings("ignore:Flask-Caching. CACHE_TYPE is set to NullCache:UserWarning")
+def test_a_connection_the_database_server_dropped_is_replaced_unnoticed(
+    app, database_url, tmp_path
+):
+    """PostgreSQL restarted (or a proxy closed an idle connection): the next request works.
+
+    Before (issue 15): each connection a process kept in its pool failed one request with a
+    503 after the database came back; engines on a server now ``pool_pre_ping``.
+    """
+    import psycopg
+
+    from tests.conftest import app_config, is_postgres, require_service
+
+    require_service("PostgreSQL", is_postgres(), "set INKSTONE_TEST_DATABASE_URL=postgresql://…")
+    # Its own pool (``app`` migrated the database), and no cache: every read asks the database.
+    site = create_app(app_config(tmp_path, database_url, CACHE_TYPE="null"))
+    site.config["PROPAGATE_EXCEPTIONS"] = False
+    client = site.test_client()
+    try:
+        assert client.get("/api/v1/tags").status_code == 200  # leaves a connection pooled
+        with site.app_context(), db.engine.connect() as pooled:
+            backend = pooled.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with psycopg.connect(database_url, autocommit=True) as server_side:
+            ended = server_side.execute("SELECT pg_terminate_backend(%s)", (backend,)).fetchone()
+        assert ended == (True,)
+        assert client.get("/api/v1/tags").status_code == 200
+    finally:
+        with site.app_context():
+            db.engine.dispose()
+
+
+def test_a_rate_limited_route_says_come_back_in_seconds_not_when_the_limit_resets(tmp_path):
+    # The limiter put its window's reset (a minute, an hour) in the 503's Retry-After.
+    app = create_app(
+        {
+            "ENV": "testing",
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": "postgresql://inkstone:x@127.0.0.1:9/nothing?connect_timeout=2",
+            "LOG_REQUESTS": False,
+            "LOG_LEVEL": "CRITICAL",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        login = {"user": {"email": "a@example.org", "password": DEFAULT_PASSWORD}}
+        response = app.test_client().post("/api/v1/users/login", json=login)
+        _check_503(response, api=True)
+        assert response.headers["X-RateLimit-Limit"]  # the limit was counted, and said so
+    finally:
+        with app.app_context():
+            db.engine.dispose()

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from bench.servers import procfile_argv
 
+from bench.servers import procfile_argv
 from tests.worker_helpers import child_pids, file_app, worker_env
 
 pytestmark = pytest.mark.slow

@@ -129,3 +129,28 @@ def test_the_purge_is_scheduled_daily_for_the_beat(app):
     assert entry["task"] == "inkstone.jobs.purge_results"
     assert entry["schedule"].remaining_estimate(utcnow()) <= timedelta(days=1)
     assert "inkstone.jobs.purge_results" in app.extensions["celery"].tasks
+
+
+def test_the_beat_looks_for_dead_workers_jobs_as_often_as_the_setting_says(app, tmp_path):
+    # Every 15 s by default: a job whose worker was killed waits seconds, not an hour.
+    from inkstone import create_app
+    from tests.conftest import app_config
+
+    entry = app.extensions["celery"].conf.beat_schedule["recover-jobs"]
+    assert (entry["task"], entry["schedule"]) == ("inkstone.jobs.recover", 15.0)
+    assert entry["options"]["expires"] >= entry["schedule"]  # not piled up while none runs
+    tuned = create_app(app_config(tmp_path, "sqlite://", JOB_RECOVER_SECONDS="5"))
+    assert tuned.extensions["celery"].conf.beat_schedule["recover-jobs"]["schedule"] == 5.0
+
+
+def test_recovery_and_the_outbox_sweep_wait_for_their_next_turn_while_the_database_is_away(
+    tmp_path,
+):
+    # Retried with backoff, they piled up and ended as errors in the worker's log.
+    from inkstone import create_app
+    from tests.conftest import app_config
+
+    away = "postgresql://inkstone:x@127.0.0.1:9/nothing?connect_timeout=2"
+    tasks = create_app(app_config(tmp_path, away, LOG_LEVEL="CRITICAL")).extensions["celery"].tasks
+    assert tasks["inkstone.jobs.recover"].apply().get() == 0
+    assert tasks["inkstone.outbox.sweep"].apply().get() == 0

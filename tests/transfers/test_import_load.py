@@ -14,8 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from bench.import_load import PASSWORD, Writers, call, upload, write_csv
 
+from bench.import_load import PASSWORD, Writers, call, upload, write_csv
 from tests.server_helpers import web_server
 from tests.worker_helpers import file_app, start_worker, stop, wait_until_ready
 

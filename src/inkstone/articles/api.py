@@ -22,6 +22,7 @@ from inkstone.articles.schemas import (
 )
 from inkstone.articles.slugs import RESERVED
 from inkstone.auth.tokens import current_user, signed_in_user, token_optional, token_required
+from inkstone.core.cache import shared
 from inkstone.core.pagination import PageRequest
 from inkstone.core.schemas import PageQuery
 from inkstone.extensions import db
@@ -62,6 +63,7 @@ def _list_out(page: queries.ArticlePage) -> dict[str, Any]:
 
 
 @bp.get("/articles")
+@shared("api")
 @token_optional
 @bp.input(ArticleQuery, location="query", arg_name="query")
 @bp.output(ArticleListOut)
@@ -105,6 +107,7 @@ def create_article(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/articles/<slug:slug>")
+@shared("api")
 @token_optional
 @bp.output(ArticleOut)
 @bp.doc(responses=[404], operation_id="GetArticle")
@@ -179,6 +182,7 @@ def unfavorite(slug: str) -> dict[str, Any]:
 
 
 @bp.get("/articles/<slug:slug>/comments")
+@shared("api")
 @token_optional
 @bp.output(CommentListOut)
 @bp.doc(tags=["Comments"], responses=[404], operation_id="GetArticleComments")
@@ -220,6 +224,7 @@ def delete_comment(slug: str, comment_id: int) -> tuple[str, int]:
 
 
 @bp.get("/tags")
+@shared("api")
 @bp.output(TagsOut)
 @bp.doc(tags=["Tags"], operation_id="GetTags")
 def list_tags() -> dict[str, Any]:

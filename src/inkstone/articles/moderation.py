@@ -126,6 +126,7 @@ def pin_article(*, article: Article, actor: User) -> Article:
         article.pinned_at = utcnow()
         db.session.flush()
         record_event(Event.ARTICLE_PINNED, user=article.author, actor=actor, **_detail(article))
+        events.article_updated.send(article=article, actor=actor, changed=frozenset({"pinned"}))
     return article
 
 
@@ -136,6 +137,7 @@ def unpin_article(*, article: Article, actor: User) -> Article:
         article.pinned_at = None
         db.session.flush()
         record_event(Event.ARTICLE_UNPINNED, user=article.author, actor=actor, **_detail(article))
+        events.article_updated.send(article=article, actor=actor, changed=frozenset({"pinned"}))
     return article
 
 

@@ -32,6 +32,7 @@ from inkstone.auth import services as auth_services
 from inkstone.auth.models import User
 from inkstone.auth.permissions import Scope, can_edit, ensure_scope, has_scope
 from inkstone.auth.signin import web_user
+from inkstone.core.cache import shared
 from inkstone.core.errors import Invalid
 from inkstone.core.pagination import PageRequest
 from inkstone.core.site import site_settings
@@ -93,6 +94,7 @@ def _article_url(slug: str) -> str:
 
 
 @bp.get("/")
+@shared("page")
 def home() -> ResponseReturnValue:
     """Show the newest articles (or, with ``?feed=mine``, those of followed authors)."""
     viewer = web_user()
@@ -114,6 +116,7 @@ def home() -> ResponseReturnValue:
 
 
 @bp.get("/tag/<path:tag>")
+@shared("page")
 def tag(tag: str) -> ResponseReturnValue:
     """Show the newest articles with a tag."""
     viewer = web_user()
@@ -130,6 +133,7 @@ def tag(tag: str) -> ResponseReturnValue:
 @bp.get("/profile/<username>", defaults={"tab": "articles"}, endpoint="profile")
 @bp.get("/profile/<username>/favorites", defaults={"tab": "favorites"}, endpoint="favorites")
 @bp.get("/profile/<username>/drafts", defaults={"tab": "drafts"}, endpoint="drafts")
+@shared("page")
 def profile(username: str, tab: str) -> ResponseReturnValue:
     """Show a profile over its author's articles, favorites or (their own) drafts."""
     user = auth_services.get_user_by_username(username=username)
@@ -162,6 +166,7 @@ def profile(username: str, tab: str) -> ResponseReturnValue:
 
 
 @bp.get("/article/<slug>")
+@shared("page")
 def article(slug: str) -> ResponseReturnValue:
     """Show an article with its comments."""
     viewer = web_user()

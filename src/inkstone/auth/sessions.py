@@ -126,3 +126,12 @@ def end_all_sessions(*, user: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     user.token_version += 1
     db.session.flush()
+
+
+def end_everyone_s_sessions(**_: object) -> None:
+    """End every web session and API token of every account (after a database restore)."""
+    db.session.execute(delete(UserSession))
+    # Not a change to anyone's profile: ``updated_at`` stays as it was.
+    db.session.execute(
+        update(User).values(token_version=User.token_version + 1, updated_at=User.updated_at)
+    )

@@ -123,7 +123,12 @@ def _counter() -> FailureCounter:
         with _lock:
             counter = app.extensions.get(_EXTENSION)
             if counter is None:
-                storage = storage_from_string(str(app.config["RATELIMIT_STORAGE_URI"]))
+                # The rate limits' Redis timeouts too: a Redis that stops answering is a
+                # quick 503, not a held thread.
+                storage = storage_from_string(
+                    str(app.config["RATELIMIT_STORAGE_URI"]),
+                    **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+                )
                 if not isinstance(storage, Storage):  # an async+… URI: not for a WSGI app
                     raise TypeError("RATELIMIT_STORAGE_URI must name a synchronous storage")
                 counter = FailureCounter(storage, int(app.config["CAPTCHA_AFTER_FAILURES"]))

@@ -10,12 +10,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from inkstone.core.db import sqlite_options
+from inkstone.core.db import server_options, sqlite_options
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "please-change-me"})
 ENVIRONMENTS = ("development", "testing", "production")
 SESSION_BACKENDS = ("sqlalchemy", "redis")
 MAIL_BACKENDS = ("console", "file", "smtp", "locmem")
+# Timeouts of the Redis clients a request waits on (rate limits, sign-in failure counts; the
+# sessions' too, core/session_store.py): a Redis that stops answering costs a request about
+# a second, then a 503 with Retry-After, instead of holding its thread (redis-py's own
+# default is 5 s each). Redis answers in well under a millisecond when it is there.
+REDIS_TIMEOUTS: dict[str, float] = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+CACHE_TYPES = ("redis", "filesystem", "simple", "null")
 
 
 class ConfigError(RuntimeError):
@@ -96,6 +102,11 @@ class Settings:
     # Job result files (exports, uploaded imports) are deleted this many days after the job
     # finished (jobs.retention.purge_results, daily by celery beat).
     JOB_RESULT_RETENTION_DAYS: int = 7
+    # How often (seconds) celery beat looks for jobs whose worker died (killed, out of memory,
+    # a lost machine) and queues them again (jobs.retention.recover): a dead worker's export
+    # waits at most this long, plus WORKER_GONE_AFTER (45 s) when that worker ran on another
+    # machine. Each look is one query for running jobs.
+    JOB_RECOVER_SECONDS: float = 15.0
     # The TrueType font (.ttf/.ttc, Latin and Chinese) embedded in PDF exports; default: the
     # first Debian CJK font installed (fonts-wqy-microhei…), else one the viewer supplies.
     PDF_FONT_PATH: str = ""
@@ -113,6 +124,15 @@ class Settings:
     # Scaled mode: the internal nginx location (e.g. /protected-media/) aliased to
     # instance/uploads; /media/<name> then answers with X-Accel-Redirect and nginx sends it.
     MEDIA_ACCEL_REDIRECT: str = ""
+    # The shared cache (core/cache.py): "redis" (REDIS_URL), "filesystem" (instance/cache,
+    # shared by the web process and the worker), "simple" (this process only) or "null" (off).
+    # Default: redis when REDIS_URL is set, else filesystem.
+    CACHE_TYPE: str = ""
+    # How long a stored response may live at most (version keys make it stale sooner).
+    CACHE_TIMEOUT: int = 300
+    # Log a request answered from the shared cache at info level (else debug: the line costs
+    # more than the answer; behind nginx its access log has every request).
+    LOG_CACHE_HITS: bool = False
     SQL_ECHO: bool = False
     DEMO_PASSWORD: str = "inkstone-demo"
 
@@ -165,6 +185,12 @@ class Settings:
             raise ConfigError(f"SESSION_BACKEND must be one of {SESSION_BACKENDS}")
         if self.SESSION_BACKEND == "redis" and not self.REDIS_URL:
             raise ConfigError("SESSION_BACKEND=redis needs REDIS_URL")
+        if not self.CACHE_TYPE:
+            changes["CACHE_TYPE"] = "redis" if self.REDIS_URL else "filesystem"
+        elif self.CACHE_TYPE not in CACHE_TYPES:
+            raise ConfigError(f"CACHE_TYPE must be one of {CACHE_TYPES}")
+        if self.CACHE_TYPE == "redis" and not self.REDIS_URL:
+            raise ConfigError("CACHE_TYPE=redis needs REDIS_URL")
         if not self.MAIL_BACKEND:
             changes["MAIL_BACKEND"] = (
                 "smtp" if self.MAIL_URL else ("locmem" if self.ENV == "testing" else "console")
@@ -184,8 +210,13 @@ class Settings:
         data.update(
             TESTING=self.ENV == "testing",
             SQLALCHEMY_DATABASE_URI=_normalise_db_url(self.DATABASE_URL),
-            SQLALCHEMY_ENGINE_OPTIONS=sqlite_options() if self.is_sqlite else {},
+            SQLALCHEMY_ENGINE_OPTIONS=(
+                sqlite_options() if self.is_sqlite else server_options(self.DATABASE_URL)
+            ),
             SQLALCHEMY_ECHO=self.SQL_ECHO,
+            RATELIMIT_STORAGE_OPTIONS=(
+                dict(REDIS_TIMEOUTS) if self.RATELIMIT_STORAGE_URI.startswith("redis") else {}
+            ),
             SQLALCHEMY_RECORD_QUERIES=False,
             JWT_SECRET_KEY=self.SECRET_KEY,
             JWT_ACCESS_TOKEN_EXPIRES=self.JWT_EXPIRES_SECONDS,
@@ -221,7 +252,42 @@ class Settings:
             BABEL_DOMAIN="messages",
             BOOTSTRAP_SERVE_LOCAL=True,
         )
+        # Flask-Caching reads CACHE_TYPE as its class name: the kind stays in settings.
+        data.update(
+            cache_config(
+                kind=self.CACHE_TYPE,
+                redis_url=self.REDIS_URL,
+                instance_path=self.INSTANCE_PATH,
+                timeout=self.CACHE_TIMEOUT,
+            )
+        )
         return data
+
+
+def cache_config(*, kind: str, redis_url: str, instance_path: str, timeout: int) -> dict[str, Any]:
+    """Return Flask-Caching's settings for a cache ``kind``: redis, filesystem, simple, null."""
+    config: dict[str, Any] = {
+        "CACHE_DEFAULT_TIMEOUT": timeout,
+        "CACHE_KEY_PREFIX": "inkstone:",
+    }
+    if kind == "redis":
+        config.update(
+            CACHE_TYPE="RedisCache",
+            CACHE_REDIS_URL=redis_url,
+            # A Redis that is down must cost a request a moment, not a hang: a miss.
+            CACHE_OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        )
+    elif kind == "filesystem":
+        config.update(
+            CACHE_TYPE="FileSystemCache",
+            CACHE_DIR=str(Path(instance_path) / "cache"),
+            CACHE_THRESHOLD=5000,
+        )
+    elif kind == "simple":
+        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=5000)
+    else:
+        config.update(CACHE_TYPE="NullCache")
+    return config
 
 
 def _coerce(name: str, hint: Any, raw: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import traceback
 from collections.abc import Callable, Iterable, Mapping
@@ -149,9 +150,32 @@ def api_error_processor(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
     return error_body(errors), error.status_code, error.headers
 
 
+class OutageLogFilter(logging.Filter):
+    """Log Flask's own reports of an outage as a warning without a traceback, not an error.
+
+    An outage met outside the view (opening or saving a Redis session) reaches Flask's last
+    resort, which logs "Exception on /path [GET]" at ERROR with the traceback before our
+    handler answers 503; saving the session again for the 503 page logs a second one. Each
+    503 already logs one warning with the traceback (``unavailable``); errors are for bugs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Downgrade ``record`` when it reports an outage; keep every record."""
+        error = record.exc_info[1] if record.exc_info else None
+        if record.levelno >= logging.ERROR and is_outage(error):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+            record.msg = f"{record.msg} (service unavailable: {error.__class__.__name__})"
+        return True
+
+
+_OUTAGE_LOG_FILTER = OutageLogFilter()  # one: every app of a process shares its logger
+
+
 def register_error_handlers(app: APIFlask) -> None:
     """Answer domain and HTTP errors with JSON under ``/api/`` and HTML elsewhere."""
     app.error_processor(api_error_processor)
+    app.logger.addFilter(_OUTAGE_LOG_FILTER)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Any:

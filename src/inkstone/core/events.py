@@ -90,8 +90,16 @@ class Event:
         session.info.setdefault(_PENDING, []).append((self, tag, payload))
 
     def deliver(self, payload: dict[str, Any]) -> None:
-        """Hand ``payload`` to the after-commit subscribers (the commit hook calls this)."""
-        self._later.send(None, **payload)
+        """Hand ``payload`` to each after-commit subscriber (the commit hook calls this).
+
+        One by one: a subscriber that fails is logged, and the others still hear of it
+        (blinker's own ``send`` stops at the first error, in no set order).
+        """
+        for receiver in list(self._later.receivers_for(None)):
+            try:
+                receiver(None, **payload)
+            except Exception:  # the write is committed: one subscriber's bug must not undo it
+                log.exception("events.subscriber_failed", domain_event=self.name)
 
 
 _ADAPTED: dict[Receiver, Receiver] = {}
@@ -148,6 +156,11 @@ user_deleting = _event(
     "user, remove_content: an account is about to go; features remove what is theirs "
     "(subscribe IN_TRANSACTION)",
 )
+# Operators (core.backup): a backup replaced the whole database. Ids made after the backup
+# will be handed out again, so every token and session issued before must stop working.
+database_restored = _event("database_restored", "(no payload): a backup replaced the database")
+# The back office's site settings (core.site).
+site_settings_changed = _event("site_settings_changed", "keys, actor_id: site settings were saved")
 # Jobs (jobs.runner).
 job_finished = _event(
     "job_finished", "job_id, kind, owner_id, status: a job succeeded, failed or was cancelled"

@@ -13,6 +13,7 @@ import structlog
 from flask import Flask, Response, g, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
+PROBES = frozenset({"/healthz", "/readyz"})
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -77,7 +78,9 @@ def init_request_logging(app: Flask) -> None:
             response.headers[REQUEST_ID_HEADER] = request_id
         if log_requests and request_id:
             elapsed_ms = (time.perf_counter() - g.request_started) * 1000
-            log.info(
+            # Probes come every few seconds from every proxy: not worth a line at info level.
+            emit = log.debug if request.path in PROBES else log.info
+            emit(
                 "request",
                 method=request.method,
                 path=request.path,

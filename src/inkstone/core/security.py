@@ -49,6 +49,8 @@ def csp_nonce() -> str:
     if nonce is None:
         nonce = secrets.token_urlsafe(24)
         request.csp_nonce = nonce  # type: ignore[attr-defined]  # Talisman's own attribute
+        # The shared cache (core.cache) gives each copy of a stored page a nonce of its own.
+        request.environ["inkstone.csp_nonce"] = nonce
     return nonce
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from inkstone.core import events
 from inkstone.core.db import Base, BigId, counters, reads, utcnow
 from inkstone.extensions import db
 
@@ -151,6 +152,7 @@ def save_site_settings(*, changes: dict[str, Any], actor_id: int | None) -> Site
             row.updated_by_id = actor_id
     db.session.flush()
     counters.bump(VERSION, 1)
+    events.site_settings_changed.send(keys=frozenset(changes), actor_id=actor_id)
     forget_site_settings()
     return site_settings()
 

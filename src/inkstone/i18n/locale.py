@@ -7,11 +7,14 @@ user's setting, else the browser's (a cookie set by ``site.js``), else UTC.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import request
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie
 
 from inkstone.core.site import site_settings
 
@@ -42,6 +45,29 @@ def select_locale() -> str:
     if best in _ACCEPTED:
         return _ACCEPTED[best]
     return site_default_locale()
+
+
+def page_variant(environ: dict[str, Any]) -> str:
+    """Return what, besides the URL, picks a visitor's page: language and time zone asked for.
+
+    The same steps as ``select_locale`` and ``select_timezone`` for someone not signed in, up
+    to the site's default language (the shared cache keys pages by the site settings too).
+    Worked out once per distinct pair of headers: the shared cache asks on every hit.
+    """
+    return _variant(environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+@lru_cache(maxsize=4096)
+def _variant(cookie_header: str, accept_language: str) -> str:
+    cookies = parse_cookie(cookie_header) if cookie_header else {}
+    cookie = cookies.get(LOCALE_COOKIE)
+    if cookie in LANGUAGES:
+        language = cookie
+    else:
+        accepted = parse_accept_header(accept_language, LanguageAccept)
+        language = _ACCEPTED.get(accepted.best_match(list(_ACCEPTED)) or "", "")
+    zone = cookies.get(TIMEZONE_COOKIE)
+    return f"{language}|{zone if zone and valid_timezone(zone) else ''}"
 
 
 def site_default_locale() -> str:

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from celery.schedules import crontab
     from flask_babel import lazy_gettext as _l
 
+    from inkstone.core.celery import PERIODIC_EXPIRES
     from inkstone.core.features import Audience, Feature, NavItem, register
     from inkstone.jobs import admin_api, admin_views, api, cleanup, retention, views
 
@@ -30,7 +31,8 @@ def init_app(app: Flask) -> None:
                 },
                 "recover-jobs": {
                     "task": retention.RECOVER_TASK,
-                    "schedule": retention.RECOVER_EVERY,
+                    "schedule": float(app.config["JOB_RECOVER_SECONDS"]),
+                    "options": {"expires": PERIODIC_EXPIRES},
                 },
             },
             nav=(

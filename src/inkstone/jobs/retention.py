@@ -8,15 +8,18 @@ saying the file was removed.
 ``remove_results`` (``inkstone.jobs.remove_results``) removes at once the folders of jobs
 deleted with their owner's account (``jobs.cleanup``), sent once that deletion commits.
 
-``recover_jobs`` runs when a worker is ready (``worker_ready``), and every minute
-(``inkstone.jobs.recover``, by Celery beat). A worker killed in the middle
-of a job (SIGKILL, out of memory, a lost machine) leaves the job ``running``; with the SQLite
-broker of the embedded mode its message is never delivered again (kombu's SQLAlchemy
-transport has no visibility timeout). So a starting worker requeues such jobs (its ``.part``
-files removed), or fails them after ``services.MAX_ATTEMPTS``: those whose recorded runner
-process is gone (``runners``), and those that name none only when no *other* worker has been
-seen lately (it could be running there). Where the broker redelivers the task instead (Redis,
-or a pool process lost), ``services.start_job`` takes the job over the same way.
+``recover_jobs`` runs when a worker is ready (``worker_ready``), and every
+``JOB_RECOVER_SECONDS`` (15 s; ``inkstone.jobs.recover``, by Celery beat). A worker killed in
+the middle of a job (SIGKILL, out of memory, a lost machine) leaves the job ``running``; with
+the SQLite broker of the embedded mode its message is never delivered again (kombu's
+SQLAlchemy transport has no visibility timeout), and Redis hands it out again only after its
+visibility timeout (``core.celery.VISIBILITY_TIMEOUT``, 10 minutes). So such jobs are
+requeued (their ``.part`` files removed), or failed after ``services.MAX_ATTEMPTS``: those
+whose recorded runner process is gone (``runners``: on this machine, the process no longer
+exists; elsewhere, its worker's heartbeat is older than ``WORKER_GONE_AFTER``), and those
+that name none only when no *other* worker has been seen lately (it could be running there).
+Where the broker redelivers the task instead (Redis, or a pool process lost),
+``services.start_job`` takes the job over the same way.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from inkstone.core.celery import RETRIED_ON_DATABASE_ERRORS, enqueue_after_commit
 from inkstone.core.db import utcnow
@@ -46,7 +50,6 @@ log = structlog.get_logger(__name__)
 
 PURGE_TASK = "inkstone.jobs.purge_results"
 RECOVER_TASK = "inkstone.jobs.recover"
-RECOVER_EVERY = 60.0  # seconds between looks for jobs a dead worker left running
 REMOVE_TASK = "inkstone.jobs.remove_results"
 
 
@@ -196,14 +199,20 @@ def _requeue(to_send: list[tuple[int, str]]) -> None:
         log.info("jobs.requeued", job_id=job_id, task=task)
 
 
-@shared_task(name=RECOVER_TASK, bind=True, **RETRIED_ON_DATABASE_ERRORS)  # type: ignore[untyped-decorator]
+@shared_task(name=RECOVER_TASK, bind=True)  # type: ignore[untyped-decorator]  # Celery is untyped
 def recover(self: Any) -> int:
-    """Requeue (or fail) the jobs a dead worker left running (Celery beat, every minute).
+    """Requeue (or fail) the jobs a dead worker left running (Celery beat, JOB_RECOVER_SECONDS).
 
     A worker killed beside others that live on is noticed here, not only when a worker
-    starts: its jobs wait a minute or two, not the broker's visibility timeout.
+    starts: its jobs wait seconds, not the broker's visibility timeout. Not retried while
+    the database is away: the next look comes within ``JOB_RECOVER_SECONDS`` anyway.
     """
-    to_send = recover_jobs(hostname=str(self.request.hostname or ""))
+    try:
+        to_send = recover_jobs(hostname=str(self.request.hostname or ""))
+    except OperationalError as exc:
+        db.session.rollback()
+        log.warning("jobs.recovery_postponed", error=exc.__class__.__name__)
+        return 0
     _requeue(to_send)
     return len(to_send)
 

@@ -8,6 +8,7 @@ from apiflask import APIBlueprint
 
 from inkstone.auth.services import get_user_by_username
 from inkstone.auth.tokens import current_user, signed_in_user, token_optional, token_required
+from inkstone.core.cache import shared
 from inkstone.extensions import db
 from inkstone.profiles import services
 from inkstone.profiles.schemas import ProfileOut
@@ -16,6 +17,7 @@ bp = APIBlueprint("profiles_api", __name__, tag="Profile")
 
 
 @bp.get("/profiles/<username>")
+@shared("api")
 @token_optional
 @bp.output(ProfileOut)
 @bp.doc(responses=[404], operation_id="GetProfileByUsername")

@@ -1,13 +1,13 @@
-"""Site-wide pages: the language switcher, the API documentation, the health probe."""
+"""Site-wide pages: the language switcher, the API documentation, the health probes."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from inkstone.core.errors import RETRY_AFTER_SECONDS, is_outage
+from inkstone.core.errors import RETRY_AFTER_SECONDS
+from inkstone.core.readiness import NOT_CONFIGURED, OK, readiness
 from inkstone.extensions import csrf, db
 from inkstone.i18n.locale import LANGUAGES, LOCALE_COOKIE
 from inkstone.web.assets import asset_url
@@ -54,12 +54,23 @@ def favicon() -> Response:
 
 
 @bp.get("/healthz")
-def healthz() -> tuple[dict[str, str], int, dict[str, str]]:
-    """Answer a health probe: 200 while the database answers, 503 with Retry-After if not."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception as exc:
-        if not is_outage(exc):
-            raise
-        return {"status": "unavailable", "database": "unreachable"}, 503, RETRY_HEADERS
-    return {"status": "ok", "database": "ok"}, 200, {}
+def healthz() -> dict[str, str]:
+    """Answer a liveness probe: the process is up and serving (it asks nothing else).
+
+    A proxy or orchestrator that restarts what fails its liveness probe must not restart
+    every web process because the database is down: that is what ``/readyz`` tells.
+    """
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[dict[str, str], int, dict[str, str]]:
+    """Answer a readiness probe: whether the database, Redis and the job broker answer.
+
+    200 when all do; 503 with ``Retry-After`` and which one did not, so a load balancer
+    sends readers elsewhere meanwhile. Not rate limited, logged at debug level only.
+    """
+    checks = readiness(current_app)
+    ready = all(state in {OK, NOT_CONFIGURED} for state in checks.values())
+    body = {"status": "ok" if ready else "unavailable", **checks}
+    return body, 200 if ready else 503, {} if ready else RETRY_HEADERS

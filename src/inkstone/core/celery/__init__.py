@@ -20,7 +20,38 @@ from inkstone.core.celery.outbox import OutboxMessage
 log = structlog.get_logger(__name__)
 
 _QUEUE = "inkstone_task_queue"
-VISIBILITY_TIMEOUT = 600  # seconds (Redis's default is an hour)
+# Redis (and SQS) hand a task that a worker took but never acknowledged (it died: acks_late)
+# to another worker after this many seconds; kombu's default is an hour. Jobs do not wait
+# for it (``inkstone.jobs.recover`` requeues a dead worker's jobs within JOB_RECOVER_SECONDS);
+# other tasks (mail, thumbnails, search indexing) do, so it bounds how late they run after a
+# worker is lost. It must stay longer than any task runs and than any countdown a task is
+# retried with (60 s at most here): a task still running (or waiting) when it passes is
+# handed out a second time. Exports and imports of a large site run for minutes, and a job
+# delivered twice notices it runs elsewhere and checks back later; 10 minutes leaves room.
+VISIBILITY_TIMEOUT = 600
+# A Redis broker that stops answering without closing its connections (a lost host, a
+# firewall) must cost a request that sends a task seconds, not for ever: kombu waits without
+# limit by default. The socket timeout stays above kombu's BRPOP wait (1 s), on which idle
+# workers sit. A send that still fails leaves its task in the outbox (``outbox.send``).
+REDIS_BROKER_OPTIONS: dict[str, Any] = {
+    "visibility_timeout": VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+}
+# One more try of a send, on a fresh connection (one Redis closed when it restarted), then
+# the outbox keeps the task. Celery's default tries four times.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.2,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+# Periodic housekeeping sent by beat every few seconds (the outbox sweep, job recovery) is
+# dropped when no worker took it within this many seconds (all busy, or none running), rather
+# than piling up for the next worker to run a hundred times. Well above any clock difference
+# between the beat's and the workers' machines.
+PERIODIC_EXPIRES = 300
 
 # How often a task is tried again, with backoff, while the database is briefly unavailable.
 DATABASE_RETRIES = 3
@@ -76,18 +107,20 @@ def init_celery(app: Flask) -> Celery:
             "sweep-outbox": {
                 "task": outbox.SWEEP_TASK,
                 "schedule": outbox.SWEEP_EVERY.total_seconds(),
+                "options": {"expires": PERIODIC_EXPIRES},
             },
         },
-        # Redis (and SQS) hand a task that a worker took but never acknowledged (it died) to
-        # another after this long. Jobs do not wait for it (``inkstone.jobs.recover`` requeues
-        # a dead worker's jobs within a minute or two); other tasks (mail, thumbnails) do.
-        # A task running longer is handed out again meanwhile: jobs notice they are running
-        # elsewhere and check back later.
-        broker_transport_options=(
-            {"visibility_timeout": VISIBILITY_TIMEOUT}
-            if app.config["CELERY_BROKER_URL"].startswith(("redis", "sqs"))
-            else {}
-        ),
+        broker_transport_options=_transport_options(app.config["CELERY_BROKER_URL"]),
+        task_publish_retry_policy=PUBLISH_RETRY_POLICY,
+        # The result backend (results are ignored, but a Redis client is still made): kept
+        # from waiting two minutes (Celery's default) on a Redis that does not answer.
+        redis_socket_connect_timeout=2,
+        redis_socket_timeout=5,
+        # A worker that loses the broker lets its running tasks finish (an export writes its
+        # progress to the database, not the broker); their messages, unacknowledged, come
+        # back after the visibility timeout and find their job finished. Said explicitly:
+        # Celery 5 warns that its default will change.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
     )
     celery_app.flask_app = app  # the worker's heartbeat thread needs an app context
@@ -97,6 +130,15 @@ def init_celery(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _transport_options(broker_url: str) -> dict[str, Any]:
+    """Return the broker's transport options: timeouts and the visibility timeout on Redis."""
+    if broker_url.startswith("redis"):
+        return dict(REDIS_BROKER_OPTIONS)
+    if broker_url.startswith("sqs"):
+        return {"visibility_timeout": VISIBILITY_TIMEOUT}
+    return {}
 
 
 def enqueue_after_commit(task: Any, *args: Any) -> None:
@@ -147,14 +189,22 @@ def _drop_queued_tasks(session: Session, previous_transaction: SessionTransactio
         session.info.pop(_QUEUE, None)
 
 
-@shared_task(name=outbox.SWEEP_TASK, **RETRIED_ON_DATABASE_ERRORS)  # type: ignore[untyped-decorator]
+@shared_task(name=outbox.SWEEP_TASK)  # type: ignore[untyped-decorator]  # Celery is untyped
 def sweep_outbox() -> int:
-    """Send the tasks that could not be sent when their request committed."""
+    """Send the tasks that could not be sent when their request committed.
+
+    Not retried while the database is away: the next sweep comes within ``SWEEP_EVERY``
+    anyway, and retries would only pile up and end in an error in the log.
+    """
     from flask import current_app
 
     from inkstone.extensions import db
 
-    return outbox.sweep(current_app.extensions["celery"], db.session.get_bind())
+    try:
+        return outbox.sweep(current_app.extensions["celery"], db.session.get_bind())
+    except OperationalError as exc:
+        log.warning("outbox.sweep_postponed", error=exc.__class__.__name__)
+        return 0
 
 
 def sweep_on_start(sender: Any = None, **_: Any) -> None:

@@ -27,9 +27,14 @@ from inkstone.core.db import Base, BigId, utcnow
 
 log = structlog.get_logger(__name__)
 
-GRACE = timedelta(seconds=30)  # a younger row may still be sent by its own request
+# A younger row may still be sent by its own request: a send gives up within seconds
+# (``core.celery.PUBLISH_RETRY_POLICY`` and the broker's timeouts).
+GRACE = timedelta(seconds=10)
 CLAIM = timedelta(seconds=60)  # how long a sweeper owns a row it is sending
-SWEEP_EVERY = timedelta(seconds=60)
+# A task written while the broker was down is sent at most GRACE + SWEEP_EVERY after it is
+# back: an export asked for during a Redis outage starts seconds after, not a minute or two.
+# Each sweep is one indexed query on an (almost always) empty table.
+SWEEP_EVERY = timedelta(seconds=10)
 SWEEP_TASK = "inkstone.outbox.sweep"
 
 

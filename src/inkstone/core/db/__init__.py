@@ -83,6 +83,25 @@ def sqlite_options() -> dict[str, Any]:
     return {"connect_args": {"factory": GatedConnection}}
 
 
+# How long opening a connection to a database server may take before the request gives up
+# (503): without it, psycopg waits for the network's own timeout, minutes for a lost host.
+CONNECT_SECONDS = 3
+
+
+def server_options(url: str) -> dict[str, Any]:
+    """Return the engine options of a database server (PostgreSQL).
+
+    ``pool_pre_ping``: a pooled connection is checked (a round trip) before each use, so
+    connections the server dropped while it restarted are replaced unnoticed; without it,
+    each one kept by a process failed one request with a 503 after the database came back.
+    A ``connect_timeout`` in ``url`` wins over ``CONNECT_SECONDS``.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if "connect_timeout=" not in url:
+        options["connect_args"] = {"connect_timeout": CONNECT_SECONDS}
+    return options
+
+
 def tune_sqlite(engine: Engine) -> None:
     """Turn on WAL, a busy timeout and foreign keys for every SQLite connection.
 
