@@ -72,7 +72,7 @@ services() {
         -U postgres -v ON_ERROR_STOP=1 -q)
     "${psql[@]}" -c "CREATE ROLE inkstone LOGIN PASSWORD 'inkstone' CREATEDB"
     local db
-    for db in inkstone_test inkstone_migrate inkstone_conformance; do
+    for db in inkstone_test inkstone_aux inkstone_migrate inkstone_conformance; do
         "${psql[@]}" -c "CREATE DATABASE $db OWNER inkstone"
     done
     log "PostgreSQL on 127.0.0.1:$CI_PG_PORT (pid $(head -n1 "$CI_PG_DATA/postmaster.pid"))"

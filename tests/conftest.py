@@ -82,6 +82,17 @@ def is_postgres() -> bool:
     return TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
 
 
+def postgres_url() -> str:
+    """A PostgreSQL database for tests that need one whatever the suite runs on, or "".
+
+    The suite's own when it runs on PostgreSQL, else ``INKSTONE_TEST_POSTGRES_URL`` (CI sets
+    it for the SQLite run too, so those tests run in both).
+    """
+    if is_postgres():
+        return TEST_DATABASE_URL
+    return os.environ.get("INKSTONE_TEST_POSTGRES_URL", "")
+
+
 # --------------------------------------------------------------------------- guards
 
 

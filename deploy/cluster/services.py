@@ -221,6 +221,10 @@ def worker(env: Mapping[str, str], bin_dir: Path, number: int) -> Spec:
             "worker",
             f"--hostname={name}@%h",
             *WORKER_POOL,
+            # Workers need not talk to each other (the jobs' own heartbeats are in the
+            # database); gossip also fails to restart after a broker reconnect.
+            "--without-gossip",
+            "--without-mingle",
             "--loglevel=INFO",
         ],
         env=env,

@@ -1,7 +1,7 @@
 """``flask backup``: a consistent snapshot while the site writes, restored exactly; refusals.
 
-Every test runs on SQLite; those taking a ``site`` also on PostgreSQL when
-INKSTONE_TEST_DATABASE_URL is set (each in a database of its own, made from a migrated template,
+Every test runs on SQLite; those taking a ``site`` also on PostgreSQL when one is given
+(INKSTONE_TEST_DATABASE_URL, or INKSTONE_TEST_POSTGRES_URL beside an SQLite run) (each in a database of its own, made from a migrated template,
 so the shared test database is never replaced).
 """
 
@@ -43,7 +43,7 @@ from inkstone.extensions import db
 from inkstone.media import services as media
 from inkstone.media.models import Upload
 from inkstone.media.storage import get_storage
-from tests.conftest import MIGRATIONS_DIR, TEST_DATABASE_URL, app_config, require_service
+from tests.conftest import MIGRATIONS_DIR, app_config, postgres_url, require_service
 
 KINDS = ["sqlite", "postgresql"]
 KIND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -54,12 +54,12 @@ WORD = "inkwell"  # in the seeded articles' bodies: search must find them after 
 
 
 def _admin_engine() -> Any:
-    url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
+    url = make_url(postgres_url()).set(drivername="postgresql+psycopg")
     return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
 def _database_url(name: str) -> str:
-    return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    return make_url(postgres_url()).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     if request.param == "sqlite":
         yield ("sqlite", request.getfixturevalue("sqlite_template"))
         return
-    require_service("PostgreSQL", bool(TEST_DATABASE_URL), "set INKSTONE_TEST_DATABASE_URL")
+    require_service("PostgreSQL", bool(postgres_url()), "set INKSTONE_TEST_POSTGRES_URL")
     admin = _admin_engine()
     with admin.connect() as connection:
         major = int(connection.scalar(text("SHOW server_version_num")) or 0) // 10000

@@ -228,3 +228,9 @@ def test_errors_are_not_kept(client):
     again = client.get("/article/nothing-here")
     assert again.status_code == 404
     assert "X-Cache" not in again.headers
+
+
+def test_a_visitor_whose_page_began_a_session_is_told_to_keep_it_private(client):
+    response = client.get("/login")  # the form's CSRF token begins a session
+    assert "session=" in response.headers.get("Set-Cookie", "")
+    assert response.headers["Cache-Control"] == "private, no-cache"

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_date, parse_etags
 
@@ -169,17 +169,20 @@ def _bumper(*keys: str) -> Callable[..., None]:
     return _BUMPERS[keys]
 
 
+@lru_cache(maxsize=4)
 def release_token(root: Path | None = None) -> str:
     """Return a token that changes whenever the code, templates or catalogs change.
 
     Part of every cache key and ETag: a deploy must not serve pages rendered by the old code.
+    Made of the files' contents, not their dates, so hosts running the same release agree
+    (their ETags too: a reader sent to either gets a 304). Worked out once per process.
     """
     root = root or Path(__file__).resolve().parent.parent
     digest = hashlib.sha1(usedforsecurity=False)
     for path in sorted(root.rglob("*")):
         if path.suffix in {".py", ".html", ".mo", ".js", ".css", ".svg", ".txt"}:
-            stat = path.stat()
-            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+            digest.update(f"{path.relative_to(root)}:".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -208,7 +211,10 @@ def _conditional(response: Response) -> Response:
     api = request.path.startswith("/api/")
     config = current_app.config
     names = (config["SESSION_COOKIE_NAME"], config.get("REMEMBER_COOKIE_NAME", "remember_token"))
-    personal = _is_personal(request.environ, names) or "Set-Cookie" in response.headers
+    # A session begun by this response (a form's CSRF token) gets its cookie after this hook.
+    personal = (
+        _is_personal(request.environ, names) or "Set-Cookie" in response.headers or session.modified
+    )
     response.headers["Cache-Control"] = PRIVATE_CONTROL if personal else "no-cache"
     response.vary.update({"Authorization", "Origin"} if api else {"Cookie", "Accept-Language"})
     if "ETag" not in response.headers:

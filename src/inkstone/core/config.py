@@ -286,7 +286,7 @@ def cache_config(*, kind: str, redis_url: str, instance_path: str, timeout: int)
     elif kind == "simple":
         config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=5000)
     else:
-        config.update(CACHE_TYPE="NullCache")
+        config.update(CACHE_TYPE="NullCache", CACHE_NO_NULL_WARNING=True)
     return config
 
 

@@ -41,7 +41,9 @@ class WebSession(Base):
 class DatabaseSessionInterface(ServerSideSessionInterface):  # type: ignore[misc]  # untyped base
     """Flask-Session's server-side interface, stored in the ``web_sessions`` table."""
 
-    ttl = False  # expired rows are skipped on read and removed by ``flask session_cleanup``
+    # Expired rows are skipped on read and removed hourly by ``inkstone.auth.purge_sessions``
+    # (Celery beat) or at once by ``flask session_cleanup``.
+    ttl = False
 
     def open_session(self, app: Flask, request: Request) -> ServerSideSession:
         """Open the session; remember whether it is stored already (UPDATE, not INSERT)."""
@@ -114,7 +116,10 @@ def init_sessions(app: Flask) -> None:
         from flask_session.redis import RedisSessionInterface
         from redis import Redis
 
-        client = Redis.from_url(config["REDIS_URL"])
+        from inkstone.core.config import REDIS_TIMEOUTS
+
+        # A Redis that hangs costs a request a second (then 503), not redis-py's default wait.
+        client = Redis.from_url(config["REDIS_URL"], **REDIS_TIMEOUTS)
         interface = RedisSessionInterface(app, client=client, **common)
     else:
         interface = DatabaseSessionInterface(app, cleanup_n_requests=None, **common)
