@@ -1,8 +1,9 @@
 """``flask backup``: a consistent snapshot while the site writes, restored exactly; refusals.
 
 Every test runs on SQLite; those taking a ``site`` also on PostgreSQL when one is given
-(INKSTONE_TEST_DATABASE_URL, or INKSTONE_TEST_POSTGRES_URL beside an SQLite run) (each in a database of its own, made from a migrated template,
-so the shared test database is never replaced).
+(INKSTONE_TEST_DATABASE_URL, or INKSTONE_TEST_POSTGRES_URL beside an SQLite run), each in a
+database of its own, made from a migrated template, so the shared test database is never
+replaced.
 """
 
 from __future__ import annotations
