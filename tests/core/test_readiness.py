@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bench.servers import free_port
 from inkstone.app import create_app
+from inkstone.extensions import db
 from tests.conftest import app_config
 
 
@@ -17,7 +18,11 @@ def test_readiness_names_a_redis_that_is_down_and_answers_quickly(
     app = create_app(app_config(tmp_path / "instance", database_url, REDIS_URL=closed))
     client = app.test_client()
     started = time.monotonic()
-    response = client.get("/readyz")
+    try:
+        response = client.get("/readyz")
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # its pooled connection (PostgreSQL runs) goes with it
     assert time.monotonic() - started < 5
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

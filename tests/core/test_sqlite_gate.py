@@ -149,17 +149,20 @@ def test_another_process_waits_for_the_gate_too(database) -> None:
 
 
 def _many_writers_in_child(path: str, failures) -> None:  # type: ignore[no-untyped-def]
-    gate = gate_for(path, 5)  # first used in this child: opened by whichever thread is first
-    barrier = threading.Barrier(8)
+    # First used in this child: opened by whichever thread is first. A generous wait: on a
+    # loaded machine (CI) eight writers queueing must not time out, which is not the point.
+    gate = gate_for(path, 30)
+    barrier = threading.Barrier(8, timeout=60)
 
     def write(n: int) -> None:
-        connection = connect(Path(path), gate)
-        barrier.wait()
         try:
+            connection = connect(Path(path), gate)
+            barrier.wait()
             connection.execute("INSERT INTO t VALUES (?)", (n,))
             connection.commit()
-        except Exception as exc:  # reported to the parent
+        except Exception as exc:  # reported to the parent (a thread's own error is lost)
             failures.put(repr(exc))
+            barrier.abort()
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -179,7 +182,7 @@ def test_threads_of_a_new_process_share_one_open_gate(tmp_path: Path) -> None:
     failures = context.Queue()
     child = context.Process(target=_many_writers_in_child, args=(str(path), failures))
     child.start()
-    child.join(30)
+    child.join(120)
     assert failures.empty(), failures.get()
     with sqlite3.connect(path) as check:
         assert check.execute("SELECT count(*) FROM t").fetchone() == (8,)
