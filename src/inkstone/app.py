@@ -141,7 +141,7 @@ def init_security(app: APIFlask) -> None:
 
 def init_cache(app: APIFlask) -> None:
     """Bind the shared cache; serve anonymous pages and API reads from it (core/cache.py)."""
-    from inkstone.core.cache import init_cache as bind_cache
+    from inkstone.core.shared_responses import init_cache as bind_cache
 
     bind_cache(app)
 
