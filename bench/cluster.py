@@ -13,56 +13,26 @@ import argparse
 import dataclasses
 import json
 import sys
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench import report, scenarios, servers, wrk
-from bench.scenarios import API, RENDERED, Scenario, Target
+from bench.scenarios import API, Scenario, Target
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LOGS = Path(__file__).resolve().parent / ".data" / "logs"
 
 
+# The reader rows (bench.scenarios.reader_rows) measured here: both sides of the cache.
+ROWS = ("home", "home-render", "page", "list", "list-render", "article", "home-304")
+
+
 def _rows(slug: str, home_etag: str) -> list[Scenario]:
-    article = f"/article/{slug}"
-    return [
-        Scenario("home", "site GET / (cached)", "inkstone", "/", Target()),
-        Scenario("home-render", "site GET / (rendered)", "inkstone", "/", Target(), RENDERED),
-        Scenario("page", "site GET /article/<slug> (cached)", "inkstone", article, Target()),
-        Scenario(
-            "list",
-            "GET /articles?limit=20 (cached)",
-            "inkstone",
-            f"{API}/articles?limit=20",
-            Target(),
-        ),
-        Scenario(
-            "list-render",
-            "GET /articles?limit=20 (rendered)",
-            "inkstone",
-            f"{API}/articles?limit=20",
-            Target(),
-            RENDERED,
-        ),
-        Scenario(
-            "article",
-            "GET /articles/<slug> (cached)",
-            "inkstone",
-            f"{API}/articles/{slug}",
-            Target(),
-        ),
-        Scenario(
-            "home-304",
-            "site GET / If-None-Match (304)",
-            "inkstone",
-            "/",
-            Target(),
-            {"If-None-Match": home_etag},
-            expect=304,
-        ),
-    ]
+    by_name = {row.name: row for row in scenarios.reader_rows(slug, home_etag)}
+    return [by_name[name] for name in ROWS]
 
 
 def _first_slug(base_url: str) -> str:
@@ -70,7 +40,7 @@ def _first_slug(base_url: str) -> str:
         articles = json.loads(response.read())["articles"]
     if not articles:
         raise servers.ServerError("the cluster has no published article to read")
-    return str(articles[0]["slug"])
+    return urllib.parse.quote(str(articles[0]["slug"]))
 
 
 def _wrk(args: argparse.Namespace, base_url: str, scenario: Scenario) -> wrk.WrkResult:

@@ -300,6 +300,11 @@ def test_a_restore_brings_back_exactly_what_the_backup_held(site: Site) -> None:
     change_everything(site)
     assert fingerprint(site) != before
     assert uploaded(site) != files
+    reader = site.app.test_client()
+    reader.get("/api/v1/articles")
+    changed = reader.get("/api/v1/articles")  # served from the shared cache now
+    assert changed.headers["X-Cache"] == "HIT"
+    assert "Alice's article 0" not in [a["title"] for a in changed.json["articles"]]
 
     refused = site.backup("restore", str(path))
     assert refused.exit_code == 1
@@ -314,6 +319,9 @@ def test_a_restore_brings_back_exactly_what_the_backup_held(site: Site) -> None:
     assert fingerprint(site) == before
     assert uploaded(site) == files
     assert search_titles(site, WORD) == ["Alice's article 0", "Alice's article 1"]
+    # No reader is shown the cached list from before the restore.
+    titles = [a["title"] for a in reader.get("/api/v1/articles").json["articles"]]
+    assert sorted(titles) == ["Alice's article 0", "Alice's article 1"]
     # Everyone signs in again: a token from before (or one of an account made after the
     # backup, whose id the next sign-up gets) works no more.
     assert "everyone is signed out" in restored.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -39,8 +40,7 @@ def _check_503(response, *, api: bool) -> None:
         assert 'class="navbar' in page  # the site's own page, styled, not a bare fallback
 
 
-@pytest.fixture
-def unreachable(tmp_path: Path) -> Iterator[Flask]:
+def _app_without_its_database(tmp_path: Path, **settings: Any) -> Flask:
     """An app whose PostgreSQL server is not there (nothing listens on port 9)."""
     app = create_app(
         {
@@ -49,10 +49,17 @@ def unreachable(tmp_path: Path) -> Iterator[Flask]:
             "DATABASE_URL": "postgresql://inkstone:x@127.0.0.1:9/nothing?connect_timeout=2",
             "LOG_REQUESTS": False,
             "LOG_LEVEL": "CRITICAL",
-            "RATELIMIT_ENABLED": False,
+            **settings,
         }
     )
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: errors reach the handlers
+    return app
+
+
+@pytest.fixture
+def unreachable(tmp_path: Path) -> Iterator[Flask]:
+    """An app whose PostgreSQL server is not there, without rate limits."""
+    app = _app_without_its_database(tmp_path, RATELIMIT_ENABLED=False)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -184,17 +191,7 @@ def test_a_connection_the_database_server_dropped_is_replaced_unnoticed(tmp_path
 
 def test_a_rate_limited_route_says_come_back_in_seconds_not_when_the_limit_resets(tmp_path):
     # The limiter put its window's reset (a minute, an hour) in the 503's Retry-After.
-    app = create_app(
-        {
-            "ENV": "testing",
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": "postgresql://inkstone:x@127.0.0.1:9/nothing?connect_timeout=2",
-            "LOG_REQUESTS": False,
-            "LOG_LEVEL": "CRITICAL",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app = _app_without_its_database(tmp_path, RATELIMIT_STORAGE_URI="memory://")
     try:
         login = {"user": {"email": "a@example.org", "password": DEFAULT_PASSWORD}}
         response = app.test_client().post("/api/v1/users/login", json=login)

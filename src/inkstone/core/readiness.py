@@ -9,13 +9,14 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import text
 
+from inkstone.core.config import REDIS_TIMEOUTS
 from inkstone.core.errors import is_outage
 from inkstone.extensions import db
 
 OK = "ok"
 UNREACHABLE = "unreachable"
 NOT_CONFIGURED = "not configured"
-TIMEOUT_SECONDS = 1.0
+TIMEOUT_SECONDS = REDIS_TIMEOUTS["socket_timeout"]  # the broker's, on other transports
 
 
 def readiness(app: Flask) -> dict[str, str]:
@@ -44,9 +45,7 @@ def _redis(app: Flask) -> str:
 def _ping_redis(url: str) -> str:
     import redis
 
-    client = redis.Redis.from_url(
-        url, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS
-    )
+    client = redis.Redis.from_url(url, **REDIS_TIMEOUTS)
     try:
         client.ping()
     except redis.exceptions.RedisError:

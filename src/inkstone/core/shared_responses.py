@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
+SITE_WIDE = (events.site_settings_changed, events.database_restored)
+
 
 def init_cache(app: Flask) -> None:
     """Bind Flask-Caching; bump version keys on domain events; answer shared routes early."""
@@ -62,8 +64,9 @@ def init_cache(app: Flask) -> None:
     for event in events.REGISTRY.values():
         if event is events.job_finished:
             continue  # a job's end changes nothing a reader sees (its effects send their own)
-        # Saving the site settings also bumps ``site``, which only a miss reads (below).
-        keys = (CONTENT, SITE) if event is events.site_settings_changed else (CONTENT,)
+        # Saving the site settings (or restoring a backup) also bumps ``site``, which only a
+        # miss reads (below).
+        keys = (CONTENT, SITE) if event in SITE_WIDE else (CONTENT,)
         event.connect(_bumper(*keys))
     app.after_request(conditional)
     app.wsgi_app = SharedResponses(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -8,7 +8,7 @@ user's setting, else the browser's (a cookie set by ``site.js``), else UTC.
 from __future__ import annotations
 
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import request
@@ -38,36 +38,41 @@ def select_locale() -> str:
     chosen = _user_setting("locale")
     if chosen in LANGUAGES:
         return chosen
-    cookie = request.cookies.get(LOCALE_COOKIE)
-    if cookie in LANGUAGES:
-        return cookie
-    best = request.accept_languages.best_match(list(_ACCEPTED))
-    if best in _ACCEPTED:
-        return _ACCEPTED[best]
-    return site_default_locale()
+    return _asked_for(request.environ).language or site_default_locale()
 
 
 def page_variant(environ: dict[str, Any]) -> str:
     """Return what, besides the URL, picks a visitor's page: language and time zone asked for.
 
-    The same steps as ``select_locale`` and ``select_timezone`` for someone not signed in, up
-    to the site's default language (the shared cache keys pages by the site settings too).
-    Worked out once per distinct pair of headers: the shared cache asks on every hit.
+    ``select_locale`` and ``select_timezone`` for someone not signed in, up to the site's
+    default language (the shared cache keys pages by the site settings too).
     """
-    return _variant(environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+    asked = _asked_for(environ)
+    return f"{asked.language}|{asked.zone}"
+
+
+class _Asked(NamedTuple):
+    language: str  # "" when neither the cookie nor Accept-Language names one we have
+    zone: str  # "" when the cookie names no time zone this system knows
+
+
+def _asked_for(environ: dict[str, Any]) -> _Asked:
+    return _asked(environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
 
 
 @lru_cache(maxsize=4096)
-def _variant(cookie_header: str, accept_language: str) -> str:
+def _asked(cookie_header: str, accept_language: str) -> _Asked:
+    """Read a visitor's language and time zone from their headers, once per distinct pair.
+
+    The shared cache asks on every hit, each rendered page once more.
+    """
     cookies = parse_cookie(cookie_header) if cookie_header else {}
-    cookie = cookies.get(LOCALE_COOKIE)
-    if cookie in LANGUAGES:
-        language = cookie
-    else:
+    language = cookies.get(LOCALE_COOKIE)
+    if language not in LANGUAGES:
         accepted = parse_accept_header(accept_language, LanguageAccept)
         language = _ACCEPTED.get(accepted.best_match(list(_ACCEPTED)) or "", "")
     zone = cookies.get(TIMEZONE_COOKIE)
-    return f"{language}|{zone if zone and valid_timezone(zone) else ''}"
+    return _Asked(language or "", zone if zone and valid_timezone(zone) else "")
 
 
 def site_default_locale() -> str:
@@ -98,7 +103,4 @@ def select_timezone() -> str:
     chosen = _user_setting("timezone")
     if chosen and valid_timezone(chosen):
         return chosen
-    cookie = request.cookies.get(TIMEZONE_COOKIE)
-    if cookie and valid_timezone(cookie):
-        return cookie
-    return "UTC"
+    return _asked_for(request.environ).zone or "UTC"

@@ -252,12 +252,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, (gzip.BadGzipFile, tarfile.ReadError)) and "gzip" in text:
         return "it is not a .tar.gz archive"
     return f"it is damaged or cut short ({text})"
-
-
-def human_size(size: float) -> str:
-    """Return ``size`` bytes as ``12.3 MiB`` and the like."""
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")

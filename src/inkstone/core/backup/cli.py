@@ -11,17 +11,23 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from jinja2.filters import do_filesizeformat as filesizeformat
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from inkstone.core.backup import archive, postgres, schema, sqlite
-from inkstone.core.backup.archive import BackupError, Manifest, human_size
+from inkstone.core.backup.archive import BackupError, Manifest
 from inkstone.core.db import BUSY_SECONDS
 from inkstone.extensions import db
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and the uploaded files.")
 KINDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _size(size: int) -> str:
+    """Return a byte count as ``12.3 MiB`` (Jinja's ``filesizeformat``, binary units)."""
+    return str(filesizeformat(size, binary=True))
 
 
 def _app() -> Flask:
@@ -110,11 +116,11 @@ def create(path: Path | None, no_uploads: bool) -> None:
             kept = archive.write(target, manifest=manifest, database=snapshot, uploads=uploads)
     except (BackupError, OperationalError, OSError) as exc:
         raise click.ClickException(_reason(exc)) from None
-    size = human_size(target.stat().st_size)
+    size = _size(target.stat().st_size)
     files = "no uploaded files" if no_uploads else f"{kept} uploaded files"
     click.echo(f"Wrote {target} ({size})")
     click.echo(
-        f"  the {KINDS[kind]} database ({human_size(manifest.database_bytes)}, migration "
+        f"  the {KINDS[kind]} database ({_size(manifest.database_bytes)}, migration "
         f"{migration or 'none'}) and {files}"
     )
 
@@ -178,8 +184,7 @@ def _restore(app: Flask, path: Path, *, yes: bool) -> None:
         if manifest.with_uploads:
             removed = _remove_others(uploads, keep={p.name for p in staged.uploads})
     engine.dispose()
-    _sign_everyone_out()
-    _forget_cached_pages()
+    _announce_restore()
     click.echo(f"Restored the {KINDS[kind]} database of {manifest.created_at} from {path}")
     click.echo("  everyone is signed out (tokens and sessions from before the restore end)")
     if manifest.with_uploads:
@@ -235,8 +240,10 @@ def _remove_others(uploads: Path, *, keep: set[str]) -> int:
     return removed
 
 
-def _sign_everyone_out() -> None:
-    """Tell the features a backup replaced the database (auth ends every token and session).
+def _announce_restore() -> None:
+    """Tell the features a backup replaced the database: auth ends every token and session.
+
+    The shared cache makes every page stale, as after any event.
 
     Ids created after the backup will be handed out again: a token or cookie of someone who
     registered after it would otherwise sign its holder in as whoever gets that id next.
@@ -245,13 +252,6 @@ def _sign_everyone_out() -> None:
 
     events.database_restored.send()
     db.session.commit()
-
-
-def _forget_cached_pages() -> None:
-    """Make every cached page and API answer stale: they show the data before the restore."""
-    from inkstone.core.cache import CONTENT, SITE, bump
-
-    bump(CONTENT, SITE)
 
 
 def _say_migration_state(app: Flask, engine: Engine) -> None:
@@ -274,7 +274,7 @@ def list_backups() -> None:
         click.echo(f"No backups in {folder}")
         return
     for path in reversed(found):
-        size = human_size(path.stat().st_size)
+        size = _size(path.stat().st_size)
         try:
             manifest = archive.read_manifest(path)
         except BackupError:
