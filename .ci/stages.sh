@@ -78,19 +78,28 @@ services() {
     log "PostgreSQL on 127.0.0.1:$CI_PG_PORT (pid $(head -n1 "$CI_PG_DATA/postmaster.pid"))"
 
     redis-server --version
-    redis-server --bind 127.0.0.1 --port "$CI_REDIS_PORT" --protected-mode yes --daemonize yes \
-        --pidfile "$CI_REDIS_PIDFILE" --dir "$CI_WORK" --save "" --appendonly no \
-        --logfile "$CI_WORK/redis.log"
+    start_redis "$CI_REDIS_PORT" "$CI_REDIS_PIDFILE" redis
+    # A second one for the PostgreSQL test run, which runs beside the SQLite one: queues, rate
+    # limits and cache keys of one run must never be seen by the other's workers.
+    start_redis "$CI_REDIS2_PORT" "$CI_REDIS2_PIDFILE" redis2
+}
+
+# start_redis PORT PIDFILE NAME: a throwaway redis-server on loopback, answering before we go on.
+start_redis() {
+    local port="$1" pidfile="$2" name="$3"
+    redis-server --bind 127.0.0.1 --port "$port" --protected-mode yes --daemonize yes \
+        --pidfile "$pidfile" --dir "$CI_WORK" --save "" --appendonly no \
+        --logfile "$CI_WORK/$name.log"
     local _
     for _ in $(seq 1 100); do
-        if [[ "$(redis-cli -h 127.0.0.1 -p "$CI_REDIS_PORT" ping 2>/dev/null)" == PONG ]]; then
-            log "Redis on 127.0.0.1:$CI_REDIS_PORT (pid $(cat "$CI_REDIS_PIDFILE"))"
+        if [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == PONG ]]; then
+            log "Redis on 127.0.0.1:$port (pid $(cat "$pidfile"))"
             return 0
         fi
         sleep 0.1
     done
-    log "redis-server did not answer"
-    cat "$CI_WORK/redis.log" || true
+    log "redis-server on $port did not answer"
+    cat "$CI_WORK/$name.log" || true
     return 1
 }
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from bench import dataset, report, scenarios, servers, writes, wrk
+from bench import bell, dataset, report, scenarios, servers, writes, wrk
 
 LOGS = dataset.DATA_DIR / "logs"
 WARMUP_SHARE = 0.2
@@ -146,6 +146,8 @@ def run(args: argparse.Namespace, data: dataset.Dataset) -> int:
             "competes with the servers and wrk, so the numbers will be low and noisy"
         )
     _prune_logs()
+    bell_cost = bell.measure(data)
+    print(bell.report(bell_cost))
     started: list[servers.Server] = []
     measured: list[tuple[scenarios.Scenario, wrk.WrkResult, float | None]] = []
     try:
@@ -179,7 +181,7 @@ def run(args: argparse.Namespace, data: dataset.Dataset) -> int:
     drift = report.drift_warning(pairs)
     if drift:
         print(f"bench: warning: {drift}")
-    return _report(args, data, rows, started)
+    return _report(args, data, rows, started, bell_cost)
 
 
 def _serve_and_measure(
@@ -294,6 +296,7 @@ def _report(
     data: dataset.Dataset,
     rows: list[dict[str, Any]],
     started: list[servers.Server],
+    bell_cost: dict[str, Any],
 ) -> int:
     if not rows:
         return 2
@@ -332,10 +335,12 @@ def _report(
         "servers": {s.name: {"pid": s.process.pid, "log": str(s.log)} for s in started},
         "scale_checked": list(scenarios.SCALE_CHECKED),
         "results": rows,
+        "bell": bell_cost,
     }
     path = report.write(document, articles=data.articles)
+    print(bell.report(bell_cost))
     print(f"\nbench: results in {path}")
-    return 0 if all(row["pass"] for row in rows) else 1
+    return 0 if all(row["pass"] for row in rows) and bell_cost["pass"] else 1
 
 
 if __name__ == "__main__":

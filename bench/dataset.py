@@ -52,13 +52,14 @@ from inkstone.core.config import Settings
 from inkstone.core.db import tune_sqlite
 from inkstone.core.db.counters import Counter
 from inkstone.extensions import db
+from inkstone.notifications.models import Notification
 from inkstone.profiles.models import Follow
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 PASSWORD = "inkstone-bench"
-FORMAT = 7  # bump when the generated data changes, to invalidate cached databases
+FORMAT = 8  # bump when the generated data changes, to invalidate cached databases
 BATCH = 5_000
 FAVORITE_SLUGS = 20_000  # articles the favorite benchmark cycles through
 BENCH_DOMAIN = "@bench.inkstone.test"
@@ -324,6 +325,7 @@ def _load(conn: Connection, *, articles: int, users: int) -> dict[str, Any]:
     admin_role = conn.scalar(select(Role.id).where(Role.name == "admin"))
     conn.execute(user_roles.insert(), {"user_id": generate.ADMIN_INDEX + 1, "role_id": admin_role})
     _insert(conn, Follow.__table__, generate.follows(users, when=start))  # type: ignore[arg-type]
+    _insert(conn, Notification.__table__, generate.notifications(users, when=start))  # type: ignore[arg-type]
     _insert(conn, Tag.__table__, generate.tags(when=start))  # type: ignore[arg-type]
 
     wanted = set(random.Random(4).sample(range(1, articles + 1), k=min(FAVORITE_SLUGS, articles)))

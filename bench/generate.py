@@ -130,6 +130,37 @@ def follows(n_users: int, *, when: datetime) -> Iterator[dict[str, object]]:
             yield {"follower_id": i + 1, "followee_id": followee + 1, "created_at": when}
 
 
+# Notifications: the reader has a long history (most read, some unread), everyone else a few.
+NOTIFICATIONS_OF_READER = 5_000
+UNREAD_OF_READER = 40
+NOTIFICATIONS_EACH = 20
+
+
+def notifications(n_users: int, *, when: datetime) -> Iterator[dict[str, object]]:
+    """Yield notification rows (follows, read unless among a user's newest few).
+
+    The bell counts a reader's unread rows on every signed-in page: the reader's thousands of
+    read ones must cost it nothing (they are not in its partial index).
+    """
+    rng = random.Random(6)
+    for i in range(n_users):
+        total = NOTIFICATIONS_OF_READER if i == READER_INDEX else NOTIFICATIONS_EACH
+        unread = UNREAD_OF_READER if i == READER_INDEX else 2
+        for n in range(total):
+            actor = rng.randrange(n_users - 1)
+            at = when + timedelta(seconds=n)
+            yield {
+                "user_id": i + 1,
+                "kind": "follow",
+                "actor_id": (actor if actor < i else actor + 1) + 1,
+                "data": {},
+                "actor_count": 1,
+                "created_at": at,
+                "updated_at": at,
+                "read_at": None if n >= total - unread else at,
+            }
+
+
 def tags(*, when: datetime) -> list[dict[str, object]]:
     """Return the tag rows (ids 1..len(TAGS)); counts are set once articles exist."""
     return [

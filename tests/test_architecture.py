@@ -32,6 +32,8 @@ FEATURES = (
     "media",
     "search",
     "transfers",
+    "notifications",
+    "newsletters",
     "admin",
     "dev",
 )
@@ -168,6 +170,7 @@ def test_the_navigation_is_built_from_the_registered_items(
         "/settings",
         "/profile/navi",
         "/logout",
+        "/notifications",  # the navbar_items slot's bell (the notifications feature's)
     ]
 
 

@@ -47,6 +47,13 @@ APP_TABLES = {
     "search_state",
     "search_articles",
     "search_people",
+    "blocks",
+    "notifications",
+    "notification_preferences",
+    "notification_digests",
+    "newsletter_subscriptions",
+    "newsletter_mailings",
+    "newsletter_deliveries",
 }
 # SQLite's FTS5 keeps each index in shadow tables of its own (PostgreSQL's are plain tables).
 FTS5_SHADOWS = {

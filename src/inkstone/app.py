@@ -53,6 +53,8 @@ def register_features(app: APIFlask) -> None:
         i18n,
         jobs,
         media,
+        newsletters,
+        notifications,
         profiles,
         search,
         transfers,
@@ -70,6 +72,8 @@ def register_features(app: APIFlask) -> None:
         media,
         search,
         transfers,
+        notifications,
+        newsletters,
         admin,
         dev,
     ):

@@ -69,7 +69,7 @@ def test_the_editor_has_labelled_fields_buttons_and_its_script(client, author):
         assert re.search(rf'<label class="form-label" for="{name}">', page), name
     assert 'name="tags"' in page
     assert "data-tag-input" in page
-    assert _buttons(response) == ["draft", "preview", "publish"]  # Enter saves a draft
+    assert _buttons(response) == ["draft", "preview", "schedule", "publish"]  # Enter saves a draft
     assert re.search(
         r'<script nonce="[^"]+" src="/static/js/editor\.js\?v=\w+" type="module"></script>', page
     )
@@ -105,7 +105,7 @@ def test_save_draft_then_publish_from_the_editor(client, app, author, make_user,
     assert "Only you can see it." in page_text(client.get("/article/how-to-train-your-dragon"))
     assert "How to train your dragon" not in page_text(client.get("/"))
     edit = client.get("/editor/how-to-train-your-dragon")
-    assert _buttons(edit) == ["draft", "preview", "publish"]
+    assert _buttons(edit) == ["draft", "preview", "schedule", "publish"]
     assert 'value="wip"' in edit.get_data(as_text=True)
     # saving the draft again keeps it a draft
     _submit(client, "draft", "/editor/how-to-train-your-dragon", body="Still writing")

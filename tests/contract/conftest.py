@@ -91,6 +91,7 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[APIFlask]
             "LOG_LEVEL": "WARNING",
             # A job's event stream that waits on a job ends quickly (real ones last a minute).
             "JOB_EVENTS_MAX_SECONDS": 1,
+            "NOTIFICATION_STREAM_SECONDS": 1,
         }
     )
     with app.app_context():

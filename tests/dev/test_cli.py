@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Comment, Favorite, Tag
 from inkstone.auth.models import User
-from inkstone.core.db import counters
+from inkstone.core.db import counters, utcnow
 from inkstone.dev.fake import DEMO_EMAIL
 from inkstone.extensions import db
+from inkstone.notifications.models import Notification
 from inkstone.profiles.models import Follow
 from tests.conftest import count_rows
 
@@ -35,9 +36,22 @@ def test_seed_if_empty_fills_an_empty_database_once(app, client, cli_runner):
     with app.app_context():
         seeded = _counts()
         assert seeded["User"] == 20
-        assert seeded["Article"] == 202  # 200 published, and the demo account's 2 drafts
-        assert count_rows(Article, Article.published.is_(False)) == 2
+        # 200 published (one of them hidden since by a moderator), and the demo account's 2
+        # drafts and 2 scheduled articles.
+        assert seeded["Article"] == 204
+        assert count_rows(Article, Article.published.is_(False)) == 5
+        assert count_rows(Article, Article.hidden_at.is_not(None)) == 1
+        scheduled = list(db.session.scalars(select(Article).where(Article.publish_at.is_not(None))))
+        assert len(scheduled) == 2
+        assert all(a.publish_at > utcnow() and not a.published for a in scheduled)
         assert "2 drafts" in first.output
+        # The demo account has something to be told about: each kind the seed acts out.
+        demo_id = db.session.scalar(select(User.id).where(User.email == DEMO_EMAIL))
+        kinds = set(
+            db.session.scalars(select(Notification.kind).where(Notification.user_id == demo_id))
+        )
+        assert {"comment", "mention", "follow", "favorite"} <= kinds
+        assert count_rows(Notification, Notification.kind.in_(["moderation", "report"])) == 2
         assert min(seeded.values()) > 0  # tags, comments, favorites and follows too
         titles = list(db.session.scalars(select(Article.title)))
         tags = list(db.session.scalars(select(Tag.name)))
@@ -47,7 +61,7 @@ def test_seed_if_empty_fills_an_empty_database_once(app, client, cli_runner):
         assert any(t.isascii() for t in tags)
         slugs = list(db.session.scalars(select(Article.slug)))
         assert all(s.isascii() for s in slugs)
-        assert counters.read(PUBLISHED_ARTICLES) == 200
+        assert counters.read(PUBLISHED_ARTICLES) == 199
         # every denormalised count matches the rows it counts
         for user in db.session.scalars(select(User)):
             published_by_user = (Article.author_id == user.id, Article.published.is_(True))
@@ -67,7 +81,7 @@ def test_seed_if_empty_fills_an_empty_database_once(app, client, cli_runner):
     )
     assert login.status_code == 200
     listed = client.get("/api/v1/articles").json
-    assert listed["articlesCount"] == 200
+    assert listed["articlesCount"] == 199  # the hidden one is out of public view
     assert len(listed["articles"]) == 20
     assert client.get("/api/v1/tags").json["tags"]
 

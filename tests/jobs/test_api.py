@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import delete
 
 from inkstone.auth.models import RoleName
+from inkstone.core import streams
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
 from inkstone.jobs import delivery, services
@@ -335,8 +336,8 @@ def test_past_the_open_stream_limit_the_events_route_says_429_and_when_to_retry(
 ):
     job = make_job(owner, JobStatus.RUNNING, progress=10)
     with app.app_context():
-        slots = delivery._stream_slots()
-    limit = app.config["JOB_EVENTS_MAX_STREAMS"]
+        slots = streams.slots()
+    limit = app.config["LIVE_STREAMS"]
     held = [slots.acquire(blocking=False) for _ in range(limit)]
     try:
         assert all(held)

@@ -29,6 +29,7 @@ from inkstone.articles.models import Article, Comment
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.models import SIGN_IN_STATUSES, User, UserStatus
 from inkstone.auth.permissions import Scope, ensure_scope
+from inkstone.core import events as domain_events
 from inkstone.core.db import utcnow
 from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -317,7 +318,32 @@ def resolve_report(
             action=action.value,
         )
     db.session.flush()
+    slug = _item_slug(report)
+    for resolved in same:
+        domain_events.report_resolved.send(
+            report_id=resolved.id,
+            reporter_id=resolved.reporter_id,
+            target_type=resolved.target_type,
+            target_label=resolved.excerpt,
+            article_slug=slug,
+            action=action.value,
+            note=note,
+            actor=actor,
+        )
     return same
+
+
+def _item_slug(report: Report) -> str | None:
+    """Return the slug of the article a report was about (its own, or its comment's), if any."""
+    target = ReportTarget(report.target_type)
+    if target is ReportTarget.ARTICLE:
+        article = db.session.get(Article, report.target_id)
+    elif target is ReportTarget.COMMENT:
+        comment = db.session.get(Comment, report.target_id)
+        article = db.session.get(Article, comment.article_id) if comment is not None else None
+    else:
+        return None
+    return article.slug if article is not None and article.published else None
 
 
 def open_count() -> int:

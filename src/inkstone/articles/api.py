@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
-from inkstone.articles import comments, queries, services, tags
+from inkstone.articles import comments, queries, scheduling, services, tags
 from inkstone.articles.schemas import (
     ArticleIn,
     ArticleListOut,
@@ -45,16 +45,21 @@ def _add_slug_converter(state: BlueprintSetupState) -> None:
     state.app.url_map.converters["slug"] = ArticleSlug
 
 
-def _article_out(view: queries.ArticleView) -> dict[str, Any]:
+def _article_out(view: queries.ArticleView, *, publish_at: Any = ()) -> dict[str, Any]:
     """Wrap one article; a draft also says ``"published": false`` (see ``ArticleFieldsOut``).
 
-    A hidden article (seen by its author only) also says why: ``"hiddenReason"``.
+    A hidden article (seen by its author only) also says why: ``"hiddenReason"``, and a
+    scheduled draft when it goes out: ``"publishAt"`` (read here unless the caller has it).
     """
     if view.published:
         return {"article": view}
     fields = {**view._asdict(), "draft_published": False}
     if view.hidden_reason is not None:
         fields["draft_hidden_reason"] = view.hidden_reason
+    if publish_at == ():
+        publish_at = scheduling.publish_at_of(slug=view.slug)
+    if publish_at is not None:
+        fields["draft_publish_at"] = publish_at
     return {"article": fields}
 
 
@@ -100,10 +105,17 @@ def feed(query: dict[str, Any]) -> dict[str, Any]:
 @bp.output(ArticleOut, status_code=201)
 @bp.doc(responses=[403, 413], operation_id="CreateArticle")
 def create_article(body: dict[str, Any]) -> dict[str, Any]:
-    """Create an article"""
-    article = services.create_article(author=signed_in_user(), **body["article"])
+    """Create an article
+
+    With `publishAt` (and no `"published": true`) the article is a draft scheduled for then.
+    """
+    fields = body["article"]
+    if fields.get("publish_at") is not None:
+        fields.setdefault("published", False)
+    article = services.create_article(author=signed_in_user(), **fields)
     db.session.commit()
-    return _article_out(queries.present_one(article, viewer=signed_in_user()))
+    view = queries.present_one(article, viewer=signed_in_user())
+    return _article_out(view, publish_at=article.publish_at)
 
 
 @bp.get("/articles/<slug:slug>")
@@ -125,12 +137,14 @@ def update_article(slug: str, body: dict[str, Any]) -> dict[str, Any]:
     """Update an article
 
     Send only the fields to change. A new title gives the article a new slug. An article a
-    moderator hid cannot be published again by its author (403).
+    moderator hid cannot be published again (nor scheduled) by its author (403). `publishAt`
+    schedules a draft, `null` cancels; publishing it clears the schedule.
     """
     article = services.get_article(slug=slug, viewer=signed_in_user())
     services.update_article(article=article, actor=signed_in_user(), changes=body["article"])
     db.session.commit()
-    return _article_out(queries.present_one(article, viewer=signed_in_user()))
+    view = queries.present_one(article, viewer=signed_in_user())
+    return _article_out(view, publish_at=article.publish_at)
 
 
 @bp.delete("/articles/<slug:slug>")

@@ -38,3 +38,13 @@ def render(everything: bool, batch_size: int) -> None:
     db.session.commit()
     noun = "article" if total == 1 else "articles"
     click.echo(f"Rendered {total} {noun} (renderer version {markdown.RENDER_VERSION}).")
+
+
+@articles_cli.command("publish-due")
+def publish_due() -> None:
+    """Publish the scheduled drafts whose time has come (what the worker's beat does)."""
+    from inkstone.articles import scheduler
+
+    total = scheduler.publish_due()
+    noun = "article" if total == 1 else "articles"
+    click.echo(f"Published {total} scheduled {noun}.")

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import DateTimeLocalField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from inkstone.articles.models import (
     BODY_MAX,
@@ -65,6 +65,13 @@ class ArticleForm(FlaskForm):
         validators=[DataRequired(message=_l("Write something first.")), _length(BODY_MAX)],
     )
     tags = StringField(_l("Tags"), validators=[_check_tags])
+    # Read in the author's time zone (the one the site shows them times in): the view converts.
+    publish_at = DateTimeLocalField(
+        _l("Publish at"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
+        render_kw={"step": 60},
+    )
 
     def tag_list(self) -> list[str]:
         """Return the tags the author entered."""

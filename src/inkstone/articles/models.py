@@ -115,6 +115,9 @@ class Article(TimestampMixin, Base):
     # pages never render Markdown on a read unless the renderer has changed since.
     body_html: Mapped[str | None] = mapped_column(Text, default=None)
     body_html_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A draft with a ``publish_at`` is scheduled: the worker publishes it then, as its
+    # author would (``articles.scheduling``). Cleared when it is published or cancelled.
+    publish_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     # Moderation. A hidden article is taken out of public view (``published`` goes false, as
     # for a draft) and only its author sees it, with the moderator's reason (who hid it is in
     # the audit log); the author cannot publish it again until a moderator restores it. A

@@ -87,6 +87,7 @@ def hide_article(*, article: Article, actor: User, reason: str) -> Article:
     db.session.flush()
     mirror_published(article)
     events.article_unpublished.send(article=article, actor=actor)
+    events.article_hidden.send(article=article, actor=actor, reason=reason)
     record_event(
         Event.ARTICLE_HIDDEN, user=article.author, actor=actor, **_detail(article, reason=reason)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length
 
 from inkstone.articles.models import (
@@ -34,12 +34,28 @@ _published = StrictBoolean(
 )
 
 
+_publish_at = DateTime(
+    allow_none=True,
+    data_key="publishAt",
+    format="iso",
+    metadata={
+        "description": "Inkstone extension: schedule a draft to be published at this time "
+        "(ISO 8601; with an offset or `Z`, or without one to mean the author's time zone). "
+        "The article stays a draft until then. `null` cancels the schedule. Refused (422) in "
+        "the past (beyond a minute), more than a year ahead, or on a published article "
+        '(send `"published": false` with it to take the article back to a draft first); '
+        "refused (403) on an article a moderator hid."
+    },
+)
+
+
 class ArticleFields(InputSchema):
     title = String(required=True, validate=Length(1, TITLE_MAX))
     description = String(required=True, validate=Length(0, DESCRIPTION_MAX))
     body = String(required=True, validate=Length(1, BODY_MAX))
     tag_list = _tag_list
     published = _published
+    publish_at = _publish_at
 
 
 class ArticleIn(InputSchema):
@@ -52,6 +68,7 @@ class ArticleUpdateFields(InputSchema):
     body = String(validate=Length(1, BODY_MAX))
     tag_list = _tag_list
     published = _published
+    publish_at = _publish_at
 
 
 class ArticleUpdate(InputSchema):
@@ -92,6 +109,14 @@ class ArticleFieldsOut(ArticleSummaryFields):
         metadata={
             "description": "Inkstone extension: present on an article a moderator hid (shown "
             "to its author only): the moderator's reason."
+        },
+    )
+    publish_at = Timestamp(
+        attribute="draft_publish_at",
+        data_key="publishAt",
+        metadata={
+            "description": "Inkstone extension: present on a scheduled draft (seen by its "
+            "author only): when it will be published."
         },
     )
 

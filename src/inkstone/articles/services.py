@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from inkstone.articles import markdown
+from inkstone.articles import markdown, scheduling
 from inkstone.articles.models import PUBLISHED_ARTICLES, Article, Favorite, Tag, article_tags
 from inkstone.articles.slugs import unique_slug
 from inkstone.articles.tags import encode_names, get_or_create_tags, normalize_tags
@@ -104,10 +105,19 @@ def create_article(
     body: str,
     tag_list: list[str] | None = None,
     published: bool = True,
+    publish_at: datetime | None = None,
 ) -> Article:
-    """Write a new article by ``author``: published, or a draft only they can see."""
+    """Write a new article by ``author``: published, or a draft only they can see.
+
+    A draft with ``publish_at`` is scheduled (``articles.scheduling``; a naive time is read
+    in the author's time zone).
+    """
     ensure_scope(author, Scope.ARTICLES_WRITE)
     title = _clean_title(title)
+    if publish_at is not None:
+        if published:
+            raise Invalid(scheduling.PUBLISHED_ALREADY, field=scheduling.FIELD)
+        publish_at = scheduling.check_publish_at(publish_at, author=author)
     tags = get_or_create_tags(normalize_tags(tag_list or []))
     article = Article(
         slug=unique_slug(title),
@@ -118,6 +128,7 @@ def create_article(
         tags=tags,
         tag_names=encode_names(tags),
         published=published,
+        publish_at=publish_at,
     )
     _render_body(article)
     db.session.add(article)
@@ -130,7 +141,7 @@ def create_article(
     return article
 
 
-EDITABLE_FIELDS = frozenset({"title", "description", "body", "tag_list", "published"})
+EDITABLE_FIELDS = frozenset({"title", "description", "body", "tag_list", "published", "publish_at"})
 # A moderator hid the article (``articles.moderation``): only a moderator's restore publishes it.
 HIDDEN_BY_MODERATOR = (
     "a moderator hid this article; it can't be published again until a moderator restores it"
@@ -142,7 +153,8 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
 
     ``published`` moves a draft out (it then counts as new: its date becomes now) or takes
     a published article back to a draft. A hidden article is not published this way
-    (``PermissionDenied``): a moderator restores it.
+    (``PermissionDenied``): a moderator restores it. ``publish_at`` schedules a draft (a
+    time; see ``articles.scheduling``) or cancels its schedule (``None``).
     """
     ensure_can_edit(article, actor, moderate=Scope.ARTICLES_MODERATE, what="article")
     if changes.get("published") and article.hidden_at is not None:
@@ -150,6 +162,7 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    _reschedule(article, changes)
     changed: set[str] = set()
     if changes.get("title") is not None and _clean_title(changes["title"]) != article.title:
         article.title = _clean_title(changes["title"])
@@ -177,6 +190,7 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
         article.published = bool(publish)
         if article.published:
             article.created_at = now
+            article.publish_at = None  # published now: nothing left to schedule
         count_published(article, +1 if article.published else -1)
     article.updated_at = now
     db.session.flush()
@@ -184,6 +198,23 @@ def update_article(*, article: Article, actor: User, changes: Mapping[str, Any])
         mirror_published(article)
     _announce_update(article, actor, moved=moved, changed=changed)
     return article
+
+
+def _reschedule(article: Article, changes: Mapping[str, Any]) -> None:
+    """Apply a ``publish_at`` change (checked before anything else changes)."""
+    if "publish_at" not in changes:
+        return
+    when = changes["publish_at"]
+    if when is None:
+        article.publish_at = None
+        return
+    if article.hidden_at is not None:
+        raise PermissionDenied(HIDDEN_BY_MODERATOR, field=scheduling.FIELD)
+    if changes.get("published", article.published):
+        raise Invalid(scheduling.PUBLISHED_ALREADY, field=scheduling.FIELD)
+    moment = scheduling.to_utc(when, author=article.author)
+    if moment != article.publish_at:  # an unchanged time is kept, even if it just passed
+        article.publish_at = scheduling.check_publish_at(moment, author=article.author)
 
 
 def _announce_update(article: Article, actor: User, *, moved: bool, changed: set[str]) -> None:

@@ -10,24 +10,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import login_required
 
-from inkstone.articles import comments, fragments, markdown, moderation, queries, services, tags
-from inkstone.articles.forms import ArticleForm, CommentForm
-from inkstone.articles.models import BODY_MAX, TAG_MAX, TAGS_PER_ARTICLE, Article
+from inkstone.articles import (
+    comments,
+    fragments,
+    mentions,
+    moderation,
+    queries,
+    scheduling,
+    services,
+    tags,
+)
+from inkstone.articles.forms import CommentForm
 from inkstone.auth import services as auth_services
 from inkstone.auth.models import User
-from inkstone.auth.permissions import Scope, can_edit, ensure_scope, has_scope
+from inkstone.auth.permissions import Scope, has_scope
 from inkstone.auth.signin import web_user
 from inkstone.core.cache import shared
-from inkstone.core.errors import Invalid
+from inkstone.core.errors import Conflict, Invalid, PermissionDenied
 from inkstone.core.pagination import PageRequest
 from inkstone.core.site import site_settings
-from inkstone.extensions import db, limiter
+from inkstone.extensions import db
 from inkstone.profiles import services as profile_services
 from inkstone.web.paging import requested_page
 from inkstone.web.redirects import safe_next
@@ -35,10 +41,11 @@ from inkstone.web.redirects import safe_next
 bp = Blueprint("articles", __name__, template_folder="templates")
 for helper in (fragments.article_previews, fragments.remembered, fragments.tag_url):
     bp.add_app_template_global(helper)
+bp.add_app_template_global(mentions.render_comment, "comment_html")
+bp.add_app_template_global(mentions.linked_names, "mention_links")
 
 PER_PAGE = 20
 POPULAR_TAGS = 20
-PREVIEW_LIMIT = "240/minute"
 
 Fetch = Callable[[PageRequest], queries.ArticlePage]
 
@@ -131,10 +138,17 @@ def profile(username: str, tab: str) -> ResponseReturnValue:
     viewer = web_user()
     own = viewer is not None and viewer.id == user.id
     fetch: Fetch
+    scheduled: dict[str, Any] = {}  # the drafts' scheduled times, filled as the page is read
     if tab == "drafts":
         if not own:
             abort(404)  # drafts are their author's alone: to others the tab does not exist
-        fetch = lambda page: queries.drafts(author=user, page=page)  # noqa: E731
+
+        def fetch(page: PageRequest) -> queries.ArticlePage:
+            found = queries.drafts(author=user, page=page)
+            slugs = [article.slug for article in found.articles]
+            scheduled.update(scheduling.scheduled_among(slugs=slugs))
+            return found
+
     elif tab == "favorites":
         fetch = lambda page: queries.list_articles(  # noqa: E731
             viewer=viewer, page=page, favorited=user.username
@@ -149,6 +163,7 @@ def profile(username: str, tab: str) -> ResponseReturnValue:
         profile=profile_services.profile_of(user=user, viewer=viewer),
         own=own,
         tab=tab,
+        scheduled=scheduled,
         params={"username": user.username},
     )
 
@@ -162,10 +177,15 @@ def article(slug: str) -> ResponseReturnValue:
     """Show an article with its comments."""
     viewer = web_user()
     view = queries.article_view(slug=slug, viewer=viewer)
+    found = comments.list_comments(slug=slug, viewer=viewer)
     return render_template(
         "articles/article.html",
         article=view,
-        comments=comments.list_comments(slug=slug, viewer=viewer),
+        comments=found,
+        # one query for every @name on the page, none when nobody is mentioned
+        known_mentions=mentions.known_accounts(c.body for c in found),
+        # drafts are their author's alone: only they ever cost this query
+        publish_at=None if view.published else scheduling.publish_at_of(slug=view.slug),
         is_author=viewer is not None and viewer.username == view.author.username,
         can_moderate_comments=has_scope(viewer, Scope.COMMENTS_MODERATE),
         here=request.path,
@@ -210,6 +230,17 @@ def follow(username: str, on: bool) -> ResponseReturnValue:
     except Invalid:
         flash(_("You can't follow yourself."), "error")
         return redirect(back)
+    except PermissionDenied:
+        flash(
+            _("%(name)s has blocked you: you can't follow them.", name=followee.username), "error"
+        )
+        return redirect(back)
+    except Conflict:
+        flash(
+            _("You have blocked %(name)s: unblock them to follow them.", name=followee.username),
+            "error",
+        )
+        return redirect(back)
     db.session.commit()
     if on:
         flash(_("You follow %(name)s now.", name=followee.username), "success")
@@ -226,7 +257,7 @@ def add_comment(slug: str) -> ResponseReturnValue:
     found = services.get_article(slug=slug, viewer=user)
     form = CommentForm()
     if not site_settings().comments_enabled:
-        return _refused(_("Comments are closed on this site."))
+        return refused(_("Comments are closed on this site."))
     if not form.validate():
         for error in form.body.errors:
             flash(str(error), "error")
@@ -271,7 +302,7 @@ def publish(slug: str) -> ResponseReturnValue:
     user = _actor(_article_url(slug))
     found = services.get_article(slug=slug, viewer=user)
     if found.hidden_at is not None:  # the service would refuse: say why
-        return _refused(_("A moderator hid this article. Only a moderator can publish it again."))
+        return refused(_("A moderator hid this article. Only a moderator can publish it again."))
     if not found.published:
         services.update_article(article=found, actor=user, changes={"published": True})
         db.session.commit()
@@ -279,118 +310,7 @@ def publish(slug: str) -> ResponseReturnValue:
     return redirect(_article_url(found.slug))
 
 
-def _refused(message: str) -> ResponseReturnValue:
+def refused(message: str) -> ResponseReturnValue:
     """Answer 403 with a page saying why (the generic 403 page does not say)."""
     page = render_template("web/error.html", code=403, title=_("Not allowed"), message=message)
     return page, 403
-
-
-# --------------------------------------------------------------------------- the editor
-
-
-@bp.route("/editor", methods=["GET", "POST"], defaults={"slug": None})
-@bp.route("/editor/<slug>", methods=["GET", "POST"])
-@login_required
-def editor(slug: str | None) -> ResponseReturnValue:
-    """Write a new article or edit one of yours; save it as a draft or publish it."""
-    user = web_user()
-    assert user is not None  # login_required
-    existing = _editable(slug, user)
-    form = _editor_form(existing)
-    preview_html: str | None = None
-    status = 200
-    if request.method == "POST":
-        action = request.form.get("action", "")
-        if action == "preview":
-            preview_html = markdown.render((form.body.data or "")[:BODY_MAX])
-        elif action == "publish" and existing is not None and existing.hidden_at is not None:
-            status = 403  # the service would refuse (a hidden article): the page says why
-        elif form.validate():
-            saved = _save(form, existing, action, user)
-            db.session.commit()
-            return redirect(_article_url(saved.slug))
-        else:
-            status = 422
-    page = render_template(
-        "articles/editor.html",
-        form=form,
-        article=existing,
-        preview_html=preview_html,
-        refused=status == 403,
-        tags_max=TAGS_PER_ARTICLE,
-        tag_max=TAG_MAX,
-    )
-    return page, status
-
-
-def _editable(slug: str | None, user: User) -> Article | None:
-    """Return the article the editor opens (``None`` for a new one), or abort with 403."""
-    if slug is None:  # a 403 page that says why (an unconfirmed address, when one is required)
-        ensure_scope(user, Scope.ARTICLES_WRITE)
-        return None
-    existing = services.get_article(slug=slug, viewer=user)
-    if not can_edit(existing, user, moderate=Scope.ARTICLES_MODERATE):
-        abort(403)
-    return existing
-
-
-def _editor_form(existing: Article | None) -> ArticleForm:
-    """Return the editor's form: the article's fields on first opening, else what was posted."""
-    if request.method == "GET" and existing is not None:
-        return ArticleForm(
-            data={
-                "title": existing.title,
-                "description": existing.description,
-                "body": existing.body,
-                "tags": ", ".join(orjson.loads(existing.tag_names)),
-            }
-        )
-    return ArticleForm()
-
-
-def _save(form: ArticleForm, existing: Article | None, action: str, user: User) -> Article:
-    """Create or change the article from a valid editor form; flash what happened.
-
-    Only the "Publish" button publishes a new article or a draft (anything else keeps it a
-    draft, so nothing goes out by accident); a published article stays published ("Update").
-    """
-    title, description = form.title.data or "", form.description.data or ""
-    body, tag_list = form.body.data or "", form.tag_list()
-    if existing is None:
-        publish = action == "publish"
-        saved = services.create_article(
-            author=user,
-            title=title,
-            description=description,
-            body=body,
-            tag_list=tag_list,
-            published=publish,
-        )
-        message = _("Your article is published.") if publish else None
-    else:
-        was_published = existing.published
-        publish = was_published or action == "publish"
-        changes = {"title": title, "description": description, "body": body}
-        saved = services.update_article(
-            article=existing,
-            actor=user,
-            changes={**changes, "tag_list": tag_list, "published": publish},
-        )
-        if was_published:
-            message = _("Your article is updated.")
-        else:
-            message = _("Your article is published.") if publish else None
-    flash(message or _("Your draft is saved. Only you can see it."), "success")
-    return saved
-
-
-@bp.post("/editor/preview")
-@limiter.limit(PREVIEW_LIMIT)
-def preview() -> ResponseReturnValue:
-    """Return the sanitised HTML of a Markdown ``body`` (the editor's live preview)."""
-    if web_user() is None:
-        abort(401)
-    body = request.form.get("body", "")
-    if len(body) > BODY_MAX:
-        abort(413)
-    return Response(markdown.render(body), mimetype="text/html")

@@ -55,6 +55,7 @@ class Event(StrEnum):
     JOB_RETRIED = "job.retried"
     UPLOAD_REMOVED = "upload.removed"
     AUDIT_EXPORTED = "audit.exported"
+    SUBSCRIBER_REMOVED = "newsletter.subscriber_removed"
 
 
 def client_ip() -> str:

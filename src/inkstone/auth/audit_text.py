@@ -72,6 +72,11 @@ _NAMED: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     Event.JOB_CANCELLED: (_l("Job cancelled"), _l("Job cancelled: %(name)s"), ("kind",)),
     Event.JOB_RETRIED: (_l("Job retried"), _l("Job retried: %(name)s"), ("kind",)),
     Event.UPLOAD_REMOVED: (_l("Upload removed"), _l("Upload removed: %(name)s"), ("filename",)),
+    Event.SUBSCRIBER_REMOVED: (
+        _l("Newsletter subscriber removed"),
+        _l("Newsletter subscriber removed: %(name)s"),
+        ("email",),
+    ),
 }
 
 

@@ -64,6 +64,11 @@ class Settings:
     RATELIMIT_RESET: str = "5/hour"
     RATELIMIT_MAIL: str = "5/hour"
     RATELIMIT_GUESTBOOK: str = "5/minute;50/day"
+    # Newsletter subscriptions: per client IP (the form and the API), and per address.
+    RATELIMIT_NEWSLETTER: str = "10/minute;30/hour"
+    RATELIMIT_NEWSLETTER_ADDRESS: str = "5/hour;20/day"
+    # How many subscribers one newsletter task run mails over one SMTP connection.
+    NEWSLETTER_BATCH: int = 100
     # Reports of content to the moderators, per signed-in account.
     RATELIMIT_REPORT: str = "10/minute;50/day"
     # Failed sign-ins for one account (in the last hour) after which the web form asks for a
@@ -96,9 +101,12 @@ class Settings:
     # How long one Server-Sent Events stream of a job's progress stays open; the browser then
     # reconnects (a bound keeps a sync worker from being held by one watcher for ever).
     JOB_EVENTS_MAX_SECONDS: int = 60
-    # How many progress streams one web process keeps open at once (each holds a thread;
-    # gunicorn runs 2 per process): past it, pages poll instead.
-    JOB_EVENTS_MAX_STREAMS: int = 1
+    # How long one stream of the navbar bell's unread count stays open; the browser reconnects.
+    NOTIFICATION_STREAM_SECONDS: int = 60
+    # How many live streams (job progress and the bell together, core/streams.py) one web
+    # process keeps open at once: each holds a thread and gunicorn runs 2 per process. Past
+    # it, pages poll instead.
+    LIVE_STREAMS: int = 1
     # Job result files (exports, uploaded imports) are deleted this many days after the job
     # finished (jobs.retention.purge_results, daily by celery beat).
     JOB_RESULT_RETENTION_DAYS: int = 7

@@ -141,6 +141,10 @@ comment_added = _event("comment_added", "comment, article, actor: a comment was 
 comment_deleted = _event(
     "comment_deleted", "comment_id, article, author_id, actor: a comment was deleted"
 )
+article_hidden = _event(
+    "article_hidden",
+    "article, actor, reason: a moderator hid a published article (article_unpublished is sent too)",
+)
 article_favorited = _event("article_favorited", "article, user: a new favorite")
 article_unfavorited = _event("article_unfavorited", "article, user: a favorite taken back")
 # The follow graph (profiles.services).
@@ -155,6 +159,14 @@ user_deleting = _event(
     "user_deleting",
     "user, remove_content: an account is about to go; features remove what is theirs "
     "(subscribe IN_TRANSACTION)",
+)
+# The back office's reports (admin.report_services). ``target_type``: article, comment or
+# guestbook; ``target_label``: the item's title or excerpt as it was; ``action``: dismiss, hide,
+# delete or suspend; ``note``: the moderator's words to the reporter.
+report_resolved = _event(
+    "report_resolved",
+    "report_id, reporter_id, target_type, target_label, article_slug, action, note, actor: "
+    "a report was resolved",
 )
 # Operators (core.backup): a backup replaced the whole database. Ids made after the backup
 # will be handed out again, so every token and session issued before must stop working.

@@ -43,6 +43,12 @@ def seed(users: int, articles: int, messages: int, if_empty: bool, random_seed: 
         f"Seeded {summary['users']} users, {summary['articles']} articles, "
         f"{summary['comments']} comments, {summary['favorites']} favorites, "
         f"{summary['follows']} follows, {summary['guestbook']} guestbook messages, "
-        f"{summary['drafts']} drafts."
+        f"{summary['drafts']} drafts"
+        + (
+            "; the demo account has notifications, newsletter subscribers and two scheduled "
+            "articles (one goes out in 10 minutes)."
+            if summary["activity"]
+            else "."
+        )
     )
     click.echo(f"Demo login: {DEMO_EMAIL} / {password}")

@@ -15,6 +15,7 @@ from inkstone.auth.models import RoleName, User
 from inkstone.auth.services import register_user
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, Invalid
+from inkstone.dev.activity import seed_activity
 from inkstone.extensions import db
 from inkstone.guestbook import services as guestbook
 from inkstone.profiles.services import follow
@@ -106,6 +107,9 @@ def seed_demo(
             )
             comment_count += 1
     drafts = _seed_drafts(demo, fakers["en"]) if created else 0
+    activity = (
+        seed_activity(demo=demo, people=people, made=made, fake=fakers["en"]) if created else 0
+    )
     signed = seed_guestbook(people=people, fakers=fakers, count=messages)
     db.session.flush()
     return {
@@ -116,6 +120,7 @@ def seed_demo(
         "follows": follows,
         "guestbook": signed,
         "drafts": drafts,
+        "activity": activity,
     }
 
 

@@ -5,15 +5,15 @@ Both the API (token) and the site (session) serve these; only the authentication
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, send_file, stream_with_context
+from flask import Response, current_app, request, send_file, stream_with_context
 from werkzeug.exceptions import TooManyRequests
 
+from inkstone.core import streams
 from inkstone.core.errors import NotFound
 from inkstone.extensions import db
 from inkstone.jobs import services
@@ -21,19 +21,15 @@ from inkstone.jobs.models import Job, JobStatus
 from inkstone.jobs.schemas import JobOut, job_fields
 
 POLL_SECONDS = 0.5
+# How long a new stream waits for a slot: the stream of the page just left (the bell's, or
+# another job's) notices within a second that its client has gone and frees its own.
+HANDOFF_SECONDS = 2.0
 # Proxies and browsers drop a connection that stays silent for long; a comment line keeps it.
 KEEPALIVE_SECONDS = 15.0
-_SLOTS = "inkstone.job_event_streams"
-_slots_lock = threading.Lock()
 
 # Seams for the tests, which move time on instead of waiting.
 _clock: Callable[[], float] = time.monotonic
 _sleep: Callable[[float], None] = time.sleep
-
-
-def _frame(event: str, payload: dict[str, Any]) -> str:
-    data = current_app.json.dumps(payload)  # one line: orjson never breaks lines
-    return f"event: {event}\ndata: {data}\n\n"
 
 
 def _payload(job: Job) -> dict[str, Any]:
@@ -41,12 +37,14 @@ def _payload(job: Job) -> dict[str, Any]:
     return payload
 
 
-def job_events(*, job_id: int, max_seconds: float) -> Iterator[str]:
+def job_events(
+    *, job_id: int, max_seconds: float, gone: Callable[[], bool] = lambda: False
+) -> Iterator[str]:
     """Yield SSE frames: ``progress`` on each change, ``end`` when the job ends, then stop.
 
     The row is read afresh each tick, and the read transaction ended after it, so a commit by
     the worker shows on the next tick. The stream also stops after ``max_seconds`` (the
-    browser's EventSource reconnects by itself).
+    browser's EventSource reconnects by itself), or once ``gone()`` says its page was left.
     """
     deadline = _clock() + max_seconds
     quiet_since = _clock()
@@ -62,12 +60,12 @@ def job_events(*, job_id: int, max_seconds: float) -> Iterator[str]:
         db.session.rollback()  # end the read: the next one sees what the worker committed
         if payload is not None:  # a finished job is always news: the loop stops after it
             seen, quiet_since = state, _clock()
-            yield _frame("progress", payload)
+            yield streams.frame("progress", payload)
             if finished:
-                yield _frame("end", payload)
+                yield streams.frame("end", payload)
                 return
         now = _clock()
-        if now >= deadline:
+        if now >= deadline or gone():
             return
         if now - quiet_since >= KEEPALIVE_SECONDS:
             quiet_since = now
@@ -75,43 +73,23 @@ def job_events(*, job_id: int, max_seconds: float) -> Iterator[str]:
         _sleep(POLL_SECONDS)
 
 
-def _stream_slots() -> threading.BoundedSemaphore:
-    """Return this app's semaphore of open streams, made on first use."""
-    slots: threading.BoundedSemaphore | None = current_app.extensions.get(_SLOTS)
-    if slots is None:
-        with _slots_lock:
-            slots = current_app.extensions.get(_SLOTS)
-            if slots is None:
-                slots = threading.BoundedSemaphore(
-                    int(current_app.config["JOB_EVENTS_MAX_STREAMS"])
-                )
-                current_app.extensions[_SLOTS] = slots
-    return slots
-
-
-def _holding(slots: threading.BoundedSemaphore, frames: Iterator[str]) -> Iterator[str]:
-    """Yield ``frames``, giving the stream's slot back however the stream ends."""
-    try:
-        yield from frames
-    finally:
-        slots.release()
-
-
 def event_stream(job: Job) -> Response:
     """Answer with the job's progress as ``text/event-stream`` (see ``job_events``).
 
     Each open stream holds one of the web process's few threads until it ends, so at most
-    ``JOB_EVENTS_MAX_STREAMS`` are open at once per process; past that the answer is 429 with
-    ``Retry-After``, and the page polls instead (pages stay served whoever watches a job).
+    ``LIVE_STREAMS`` (with the bell's, ``core/streams.py``) are open at once per process; past
+    that the answer is 429 with ``Retry-After``, and the page polls instead (pages stay served
+    whoever watches a job).
     """
-    slots = _stream_slots()
-    if not slots.acquire(blocking=False):
+    held = streams.slots()
+    if not held.acquire(timeout=HANDOFF_SECONDS):
         raise TooManyRequests(
             "too many progress streams are open: read the job instead", retry_after=2
         )
     max_seconds = float(current_app.config["JOB_EVENTS_MAX_SECONDS"])
-    frames = _holding(slots, job_events(job_id=job.id, max_seconds=max_seconds))
-    response = Response(stream_with_context(frames), mimetype="text/event-stream")
+    gone = streams.client_gone(request.environ)
+    frames = stream_with_context(job_events(job_id=job.id, max_seconds=max_seconds, gone=gone))
+    response = Response(streams.Holding(frames, held), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response

@@ -26,3 +26,25 @@ class Follow(Base):
 
     def __repr__(self) -> str:
         return f"<Follow {self.follower_id}->{self.followee_id}>"
+
+
+class Block(Base):
+    """``blocker`` has blocked ``blocked``: no follows between them, no notifications from them.
+
+    The primary key (blocker first) answers "whom have I blocked"; the index on ``blocked_id``
+    answers "who blocked me" (a follow refused, an account's blocks removed with it).
+    """
+
+    __tablename__ = "blocks"
+    __table_args__ = (CheckConstraint("blocker_id <> blocked_id", name="no_self_block"),)
+
+    blocker_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Block {self.blocker_id}->{self.blocked_id}>"
