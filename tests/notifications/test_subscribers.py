@@ -247,3 +247,26 @@ def test_jobs_tell_success_and_failure_not_a_cancel(app, ana, status, app_ctx):
     subscribers.on_job_finished(job_id=job.id, kind=job.kind, owner_id=ana.id, status=status)
     rows = list(db.session.scalars(select(Notification).where(Notification.user_id == ana.id)))
     assert len(rows) == (1 if status == "failed" else 0)
+
+
+def test_delivering_notifications_leaves_no_transaction_open(app, ana, ben):
+    # After a commit outside a request (the CLI, a worker, a migration's test), the session
+    # lives on: a subscriber reading after its own commit would begin a transaction nobody
+    # ends, whose locks kept a migration waiting for ever.
+    from inkstone.articles import comments
+    from inkstone.articles import services as articles
+    from inkstone.profiles.services import follow
+
+    with app.app_context():
+        author = db.session.get(User, ana.id)
+        reader = db.session.get(User, ben.id)
+        article = articles.create_article(author=author, title="Open", description="", body="b")
+        articles.favorite(article=article, user=reader)
+        comments.add_comment(article=article, author=reader, body="Hello @ana")
+        follow(follower=reader, followee=author)
+        db.session.commit()
+        assert not db.session().in_transaction()
+        kinds = db.session.scalars(
+            select(Notification.kind).where(Notification.user_id == author.id)
+        ).all()
+        assert sorted(kinds) == ["comment", "favorite", "follow"]

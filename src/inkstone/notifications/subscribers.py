@@ -42,12 +42,15 @@ def _committed(name: str, work: Callable[[], Iterable[services.Made | None]]) ->
         made = [m for m in work() if m is not None]
         for one in made:
             mailing.mail_now(one)
+        # Read before the commit expires them: reading them after would begin a transaction
+        # that nobody ends (holding its locks: a migration waited on one for ever).
+        recipients = {one.recipient.id for one in made}
         db.session.commit()
     except Exception:  # the action is committed: a lost notification must not undo it
         db.session.rollback()
         log.exception("notifications.failed", domain_event=name)
         return
-    _announce({one.recipient.id for one in made})
+    _announce(recipients)
 
 
 def _announce(user_ids: set[int]) -> None:
