@@ -171,3 +171,35 @@ def test_drafts_hidden_articles_and_suspended_authors_mail_nobody(
         assert plan_mailing(article_id=article.id) is None
     time.sleep(0.2)
     assert inbox.delivered == []
+
+
+def test_articles_dated_before_the_subscription_are_not_mailed(
+    smtp_app, serve, make_user, make_article, subscribed, publish
+):
+    # An import, or the demo data, publishes articles dated in the past: a subscriber gets
+    # what is published after they subscribed, never the back catalogue.
+    from datetime import timedelta
+
+    from inkstone.articles import services as article_services
+    from inkstone.auth.models import User
+    from inkstone.core.db import utcnow
+
+    inbox = serve()
+    author = make_user("archivist")
+    subscribed(author, "new@example.org")
+    with smtp_app.app_context():
+        writer = db.session.get(User, author.id)
+        old = article_services.create_article(
+            author=writer, title="From the archive", description="", body="Old words."
+        )
+        old.created_at = old.updated_at = utcnow() - timedelta(days=30)
+        db.session.commit()
+        assert db.session.scalar(select(Mailing.id)) is None
+    fresh = make_article(author, title="Written today", published=False)
+    publish(fresh, flask_app=smtp_app)
+    [envelope] = inbox.wait(1)
+    assert "Written today" in read(envelope)["Subject"]
+    time.sleep(0.2)
+    assert len(inbox.delivered) == 1
+    with smtp_app.app_context():
+        assert db.session.scalar(select(Mailing.article_id)) == fresh.id

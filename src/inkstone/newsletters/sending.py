@@ -42,7 +42,7 @@ from inkstone.newsletters.models import (
     Subscription,
     SubscriptionStatus,
 )
-from inkstone.newsletters.services import MAILABLE_AUTHOR, subscriber_count
+from inkstone.newsletters.services import MAILABLE_AUTHOR
 
 log = structlog.get_logger(__name__)
 
@@ -75,7 +75,7 @@ def plan_mailing(*, article_id: int) -> Mailing | None:
         return None
     if db.session.scalar(select(Mailing.id).where(Mailing.article_id == article_id)):
         return None  # mailed already (or being mailed): a re-publish mails nobody again
-    if not subscriber_count(author_id=article.author_id):
+    if not _subscribed_before(article):
         return None  # nobody to mail: no row, no task (most authors, most publishes)
     mailing = Mailing(article_id=article_id, author_id=article.author_id, created_at=utcnow())
     db.session.add(mailing)
@@ -120,12 +120,27 @@ class BatchResult:
     deferred: BaseException | None = None
 
 
+def _subscribed_before(article: Article) -> bool:
+    """Tell whether anyone had subscribed to the author when ``article`` was published.
+
+    A subscriber gets what is published after they subscribed: an import or the demo data
+    publishing articles dated in the past mails none of them.
+    """
+    query = select(Subscription.id).where(
+        Subscription.author_id == article.author_id,
+        Subscription.status == SubscriptionStatus.CONFIRMED.value,
+        Subscription.confirmed_at <= article.created_at,
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def _recipients(mailing: Mailing, batch: int) -> list[Subscription]:
     query = (
         select(Subscription)
         .where(
             Subscription.author_id == mailing.author_id,
             Subscription.status == SubscriptionStatus.CONFIRMED.value,
+            Subscription.confirmed_at <= mailing.created_at,
             Subscription.id > mailing.last_subscription_id,
         )
         .order_by(Subscription.id)
