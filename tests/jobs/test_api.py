@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from inkstone.core.db import utcnow
 from inkstone.extensions import db
 from inkstone.jobs import delivery, services
 from inkstone.jobs.models import Job, JobStatus, WorkerHeartbeat
+from tests.sse import frames
 
 JOB_KEYS = {
     "id",
@@ -50,18 +50,7 @@ def admin(make_user):
 
 def _events(body: str) -> list[tuple[str, Any]]:
     """Return the (event, data) pairs of an event stream; comments as ("comment", text)."""
-    found: list[tuple[str, Any]] = []
-    for block in body.split("\n\n"):
-        lines = [line for line in block.split("\n") if line]
-        if not lines:
-            continue
-        if lines[0].startswith(":"):
-            found.append(("comment", lines[0][1:].strip()))
-            continue
-        fields = dict(line.split(": ", 1) for line in lines)
-        if "event" in fields:
-            found.append((fields["event"], json.loads(fields["data"])))
-    return found
+    return [found for found in frames([body]) if found[0] != "retry"]
 
 
 # --------------------------------------------------------------------------- list and read

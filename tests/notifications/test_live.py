@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
@@ -17,25 +16,7 @@ from inkstone.extensions import db as _db
 from inkstone.notifications import live, stream
 from inkstone.notifications.models import Kind, Notification
 from tests.conftest import forget_shared_pages
-
-
-def frames(chunks: Any) -> list[tuple[str, Any]]:
-    """Return the (event, data) pairs of event-stream chunks; ``retry`` and comments too."""
-    found: list[tuple[str, Any]] = []
-    body = "".join(c.decode() if isinstance(c, bytes) else c for c in chunks)
-    for block in body.split("\n\n"):
-        lines = [line for line in block.split("\n") if line]
-        if not lines:
-            continue
-        if lines[0].startswith(":"):
-            found.append(("comment", lines[0][1:].strip()))
-            continue
-        fields = dict(line.split(": ", 1) for line in lines)
-        if "retry" in fields:
-            found.append(("retry", int(fields["retry"])))
-        elif "event" in fields:
-            found.append((fields["event"], json.loads(fields["data"])))
-    return found
+from tests.sse import frames
 
 
 def next_frame(chunks: Any) -> tuple[str, Any]:
@@ -142,7 +123,7 @@ def test_the_stream_ends_after_its_time_with_keep_alives_meanwhile(
 def test_past_the_open_stream_limit_the_answer_is_503_with_retry_after(
     app, client, reader, auth_headers, sign_in, monkeypatch
 ):
-    monkeypatch.setattr(stream, "HANDOFF_SECONDS", 0.05)
+    monkeypatch.setattr(streams, "HANDOFF_SECONDS", 0.05)
     monkeypatch.setitem(app.config, "NOTIFICATION_STREAM_SECONDS", 0)
     with app.test_request_context():
         slots = streams.slots()
@@ -169,7 +150,7 @@ def test_past_the_open_stream_limit_the_answer_is_503_with_retry_after(
 def test_a_stream_closed_before_its_first_frame_gives_its_slot_back(
     app, client, reader, auth_headers, monkeypatch
 ):
-    monkeypatch.setattr(stream, "HANDOFF_SECONDS", 0.05)
+    monkeypatch.setattr(streams, "HANDOFF_SECONDS", 0.05)
     monkeypatch.setitem(app.config, "NOTIFICATION_STREAM_SECONDS", 0)
     limit = app.config["LIVE_STREAMS"]
     for _ in range(limit + 1):

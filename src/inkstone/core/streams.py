@@ -21,6 +21,9 @@ _SLOTS = "inkstone.live_streams"
 _lock = threading.Lock()
 # How often a waiting stream looks whether its client has gone.
 GONE_CHECK_SECONDS = 1.0
+# How long a new stream waits for a slot: the stream of the page just left (the bell's, or
+# a job's) notices within GONE_CHECK_SECONDS that its client has gone and frees its own.
+HANDOFF_SECONDS = 2.0
 
 
 def frame(event: str, payload: dict[str, Any]) -> str:
@@ -40,6 +43,29 @@ def slots(app: Flask | None = None) -> threading.BoundedSemaphore:
                 found = threading.BoundedSemaphore(int(app.config["LIVE_STREAMS"]))
                 app.extensions[_SLOTS] = found
     return found
+
+
+def openapi_response(description: str, *, events: list[str], data: str) -> Any:
+    """Return the OpenAPI description of a ``text/event-stream`` answer.
+
+    Typed ``Any``: APIFlask's ``doc(responses=…)`` types know JSON answers only.
+    """
+    return {
+        "description": description,
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "description": "One event of the stream.",
+                    "required": ["event", "data"],
+                    "properties": {
+                        "event": {"type": "string", "enum": events},
+                        "data": {"type": "string", "description": data},
+                    },
+                }
+            }
+        },
+    }
 
 
 def client_gone(environ: Mapping[str, Any]) -> Callable[[], bool]:

@@ -9,6 +9,7 @@ from flask import Response
 
 from inkstone.auth.permissions import Scope, has_scope
 from inkstone.auth.tokens import signed_in_user, token_required
+from inkstone.core import streams
 from inkstone.core.errors import PermissionDenied
 from inkstone.core.pagination import PageRequest
 from inkstone.extensions import db
@@ -18,26 +19,13 @@ from inkstone.jobs.schemas import JobListOut, JobOut, JobQuery, job_fields
 
 bp = APIBlueprint("jobs_api", __name__, tag="Jobs")
 
-_EVENT_STREAM: dict[str, Any] = {
-    "description": (
-        '`text/event-stream`: `progress` events (data: `{"job": …}`) whenever the status, '
-        "progress or message changes, a final `end` event when the job has finished, and "
-        "`: keep-alive` comments while nothing happens."
-    ),
-    "content": {
-        "text/event-stream": {
-            "schema": {
-                "type": "object",
-                "description": "One event of the stream.",
-                "required": ["event", "data"],
-                "properties": {
-                    "event": {"type": "string", "enum": ["progress", "end"]},
-                    "data": {"type": "string", "description": '`{"job": …}` as JSON.'},
-                },
-            }
-        }
-    },
-}
+_EVENT_STREAM = streams.openapi_response(
+    '`text/event-stream`: `progress` events (data: `{"job": …}`) whenever the status, '
+    "progress or message changes, a final `end` event when the job has finished, and "
+    "`: keep-alive` comments while nothing happens.",
+    events=["progress", "end"],
+    data='`{"job": …}` as JSON.',
+)
 _FILE: dict[str, Any] = {
     "description": "The file, as an attachment.",
     "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},

@@ -21,9 +21,6 @@ from inkstone.jobs.models import Job, JobStatus
 from inkstone.jobs.schemas import JobOut, job_fields
 
 POLL_SECONDS = 0.5
-# How long a new stream waits for a slot: the stream of the page just left (the bell's, or
-# another job's) notices within a second that its client has gone and frees its own.
-HANDOFF_SECONDS = 2.0
 # Proxies and browsers drop a connection that stays silent for long; a comment line keeps it.
 KEEPALIVE_SECONDS = 15.0
 
@@ -82,7 +79,7 @@ def event_stream(job: Job) -> Response:
     whoever watches a job).
     """
     held = streams.slots()
-    if not held.acquire(timeout=HANDOFF_SECONDS):
+    if not held.acquire(timeout=streams.HANDOFF_SECONDS):
         raise TooManyRequests(
             "too many progress streams are open: read the job instead", retry_after=2
         )

@@ -16,8 +16,6 @@ from inkstone.newsletters.services import email_key
 
 ADDRESS_SCOPE = "newsletter-address"
 CLIENT_SCOPE = "newsletter-client"  # the form and the API share one budget per client
-DEFAULT_IP_LIMIT = "10/minute;30/hour"
-DEFAULT_ADDRESS_LIMIT = "5/hour;20/day"
 
 
 def ip_limit() -> str:

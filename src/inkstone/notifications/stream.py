@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from apiflask import APIBlueprint
 from flask import Blueprint, Response, current_app, request, stream_with_context
@@ -35,39 +34,18 @@ api_bp = APIBlueprint("notifications_live_api", __name__, tag="Live notification
 POLL_SECONDS = 3.0
 # Proxies and browsers drop a connection that stays silent for long; a comment line keeps it.
 KEEPALIVE_SECONDS = 15.0
-# How long a new stream waits for a slot: the stream of the page just left frees its own
-# within GONE_CHECK_SECONDS.
-HANDOFF_SECONDS = 2.0
 RECONNECT_MS = 3000
 
 # A seam for the tests, which move time on instead of waiting.
 _clock: Callable[[], float] = time.monotonic
 
-_EVENT_STREAM: dict[str, Any] = {
-    "description": (
-        '`text/event-stream`: an `unread` event (data: `{"unreadCount": n}`) at once and '
-        "whenever the number of unread notifications changes, and `: keep-alive` comments "
-        "while nothing happens."
-    ),
-    "content": {
-        "text/event-stream": {
-            "schema": {
-                "type": "object",
-                "description": "One event of the stream.",
-                "required": ["event", "data"],
-                "properties": {
-                    "event": {"type": "string", "enum": ["unread"]},
-                    "data": {"type": "string", "description": '`{"unreadCount": n}` as JSON.'},
-                },
-            }
-        }
-    },
-}
-
-
-def _responses(responses: dict[int, Any]) -> Any:
-    """Return ``responses`` for ``doc`` (a non-JSON success beside errors: beyond its types)."""
-    return responses
+_EVENT_STREAM = streams.openapi_response(
+    '`text/event-stream`: an `unread` event (data: `{"unreadCount": n}`) at once and '
+    "whenever the number of unread notifications changes, and `: keep-alive` comments "
+    "while nothing happens.",
+    events=["unread"],
+    data='`{"unreadCount": n}` as JSON.',
+)
 
 
 def read_unread_count(user_id: int) -> int:
@@ -123,7 +101,7 @@ def event_stream(user_id: int) -> Response:
     gone = streams.client_gone(environ)
     max_seconds = float(current_app.config["NOTIFICATION_STREAM_SECONDS"])
     held = streams.slots()
-    if not held.acquire(timeout=HANDOFF_SECONDS):
+    if not held.acquire(timeout=streams.HANDOFF_SECONDS):
         raise ServiceUnavailable(
             "too many live streams are open: poll the unread count instead",
             retry_after=RETRY_AFTER_SECONDS,
@@ -166,7 +144,7 @@ def unread_count_for_bell() -> int:
 
 @api_bp.get("/notifications/events")
 @token_required
-@api_bp.doc(responses=_responses({200: _EVENT_STREAM}), operation_id="WatchNotifications")
+@api_bp.doc(responses={200: _EVENT_STREAM}, operation_id="WatchNotifications")
 def api_events() -> Response:
     """Watch your unread count
 
