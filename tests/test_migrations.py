@@ -52,6 +52,11 @@ APP_TABLES = {
     "notification_preferences",
     "notification_digests",
     "newsletter_subscriptions",
+    "external_identities",
+    "passkeys",
+    "totp_devices",
+    "recovery_codes",
+    "trusted_browsers",
     "newsletter_mailings",
     "newsletter_deliveries",
 }

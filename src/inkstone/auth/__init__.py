@@ -14,9 +14,12 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from inkstone.auth import api, invitations, session_cleanup, views  # noqa: F401  (invitations: its table)
+    from inkstone.auth.passkeys import views as passkey_views
     from inkstone.auth.permissions import has_scope_named
+    from inkstone.auth.providers import views as provider_views
     from inkstone.auth.sessions import end_everyone_s_sessions
     from inkstone.auth.signin import init_login
+    from inkstone.auth.twofactor import views as twofactor_views
     from inkstone.core import events
     from inkstone.core.features import Audience, Feature, NavItem, register, registry
     from inkstone.extensions import jwt, limiter
@@ -37,7 +40,7 @@ def init_app(app: Flask) -> None:
         app,
         Feature(
             name="auth",
-            site=(views.bp,),
+            site=(views.bp, twofactor_views.bp, passkey_views.bp, provider_views.bp),
             api=(api.bp,),
             cli=(session_cleanup.session_cleanup_command,),
             tasks=("inkstone.auth.session_cleanup",),

@@ -56,6 +56,18 @@ class Event(StrEnum):
     UPLOAD_REMOVED = "upload.removed"
     AUDIT_EXPORTED = "audit.exported"
     SUBSCRIBER_REMOVED = "newsletter.subscriber_removed"
+    # Sign-in methods: two-factor, passkeys, third-party accounts.
+    TWO_FACTOR_ENABLED = "two_factor.enabled"
+    TWO_FACTOR_DISABLED = "two_factor.disabled"
+    TWO_FACTOR_FAILED = "two_factor.failed"
+    TWO_FACTOR_RESET = "two_factor.reset"  # by an administrator
+    RECOVERY_CODES_GENERATED = "two_factor.recovery_codes_generated"
+    RECOVERY_CODE_USED = "two_factor.recovery_code_used"
+    PASSKEY_ADDED = "passkey.added"
+    PASSKEY_RENAMED = "passkey.renamed"
+    PASSKEY_REMOVED = "passkey.removed"
+    PROVIDER_LINKED = "provider.linked"
+    PROVIDER_UNLINKED = "provider.unlinked"
 
 
 def client_ip() -> str:

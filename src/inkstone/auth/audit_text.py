@@ -59,6 +59,12 @@ PLAIN: dict[str, Any] = {
     Event.INVITATION_REVOKED: _l("Invitation revoked"),
     Event.INVITATION_USED: _l("Invitation used"),
     Event.AUDIT_EXPORTED: _l("Audit log exported"),
+    Event.TWO_FACTOR_ENABLED: _l("Two-factor authentication turned on"),
+    Event.TWO_FACTOR_DISABLED: _l("Two-factor authentication turned off"),
+    Event.TWO_FACTOR_FAILED: _l("Wrong two-factor code"),
+    Event.TWO_FACTOR_RESET: _l("Two-factor authentication reset by an administrator"),
+    Event.RECOVERY_CODES_GENERATED: _l("New recovery codes made"),
+    Event.RECOVERY_CODE_USED: _l("Recovery code used"),
 }
 
 # Events about one thing, told with its name when the detail has it: (plain, with a name).
@@ -72,6 +78,19 @@ _NAMED: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     Event.JOB_CANCELLED: (_l("Job cancelled"), _l("Job cancelled: %(name)s"), ("kind",)),
     Event.JOB_RETRIED: (_l("Job retried"), _l("Job retried: %(name)s"), ("kind",)),
     Event.UPLOAD_REMOVED: (_l("Upload removed"), _l("Upload removed: %(name)s"), ("filename",)),
+    Event.PASSKEY_ADDED: (_l("Passkey added"), _l("Passkey added: %(name)s"), ("name",)),
+    Event.PASSKEY_RENAMED: (_l("Passkey renamed"), _l("Passkey renamed: %(name)s"), ("name",)),
+    Event.PASSKEY_REMOVED: (_l("Passkey removed"), _l("Passkey removed: %(name)s"), ("name",)),
+    Event.PROVIDER_LINKED: (
+        _l("Third-party account linked"),
+        _l("Third-party account linked: %(name)s"),
+        ("provider_name", "provider"),
+    ),
+    Event.PROVIDER_UNLINKED: (
+        _l("Third-party account unlinked"),
+        _l("Third-party account unlinked: %(name)s"),
+        ("provider_name", "provider"),
+    ),
     Event.SUBSCRIBER_REMOVED: (
         _l("Newsletter subscriber removed"),
         _l("Newsletter subscriber removed: %(name)s"),
@@ -81,7 +100,15 @@ _NAMED: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
 
 
 def _signin(detail: dict[str, Any]) -> str:
-    return str(_("Signed in through the API") if detail.get("via") == "api" else _("Signed in"))
+    via = detail.get("via")
+    if via == "api":
+        return str(_("Signed in through the API"))
+    if via == "passkey":
+        return str(_("Signed in with a passkey"))
+    provider = _text(detail, "provider_name")
+    if provider:
+        return str(_("Signed in with %(provider)s", provider=provider))
+    return str(_("Signed in"))
 
 
 def _failed_signin(detail: dict[str, Any]) -> str:

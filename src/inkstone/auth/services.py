@@ -171,7 +171,18 @@ def authenticate(*, email: str, password: str, via: str = "api") -> User:
     """Return the user these credentials belong to, or raise ``Unauthorized``.
 
     Both outcomes are added to the audit log; the caller commits either way, so that a
-    failure is remembered too.
+    failure is remembered too. For an account with a second factor, use
+    ``verify_credentials`` and ``record_sign_in`` once the second factor passed.
+    """
+    user = verify_credentials(email=email, password=password, via=via)
+    record_sign_in(user=user, via=via)
+    return user
+
+
+def verify_credentials(*, email: str, password: str, via: str = "api") -> User:
+    """Return the user an email address and password belong to (a failure is audited).
+
+    The first factor only: nothing records a sign-in yet (see ``record_sign_in``).
     """
     email = normalize_email(email)
     user = db.session.scalar(select(User).where(User.email == email))
@@ -182,13 +193,17 @@ def authenticate(*, email: str, password: str, via: str = "api") -> User:
         or user.status not in SIGN_IN_STATUSES
     ):
         record_event(Event.SIGNIN_FAILED, user=user, email=email[:EMAIL_MAX], via=via)
-        raise Unauthorized(LOGIN_FAILED, field="email or password")
+        raise Unauthorized(LOGIN_FAILED, field="email or password", code="auth.invalid_credentials")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return user
+
+
+def record_sign_in(*, user: User, via: str) -> None:
+    """Note that ``user`` signed in (``via``: web, api, passkey, a provider's name)."""
     user.last_login_at = utcnow()
     record_event(Event.SIGNIN_SUCCEEDED, user=user, via=via)
     db.session.flush()
-    return user
 
 
 UPDATABLE_FIELDS = frozenset(

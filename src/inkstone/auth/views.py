@@ -23,6 +23,7 @@ from inkstone.auth.forms import LoginForm, RegisterForm, show_conflict, show_ref
 from inkstone.auth.invitations import InvitationRefused, Problem
 from inkstone.auth.models import User
 from inkstone.auth.signin import sign_in, sign_out
+from inkstone.auth.signin_flow import first_factor_passed
 from inkstone.core.errors import Conflict, Invalid, Unauthorized
 from inkstone.core.site import site_settings
 from inkstone.extensions import db, limiter
@@ -107,7 +108,7 @@ def login() -> ResponseReturnValue:
     # A missing or wrong captcha stops the attempt before the password is even checked.
     if form.validate_on_submit() and not _captcha_missing(form):
         try:
-            user = services.authenticate(
+            user = services.verify_credentials(
                 email=form.email.data, password=form.password.data, via="web"
             )
         except Unauthorized:
@@ -118,11 +119,10 @@ def login() -> ResponseReturnValue:
         else:
             throttle.record_success(form.email.data)
             session.pop(CAPTCHA_EMAIL, None)
-            sign_in(user, remember=bool(form.remember.data))
-            # Before the commit, which expires the user: no query to read the name again.
-            flash(_("Welcome back, %(username)s!", username=user.username), "success")
-            db.session.commit()
-            return redirect(_next_url())
+            # Signed in now, or once the second factor passed (signin_flow).
+            return first_factor_passed(
+                user, remember=bool(form.remember.data), via="web", next_url=_next_url()
+            )
     return render_template(
         "auth/login.html", form=form, next=_next_param(), show_captcha=_captcha_shown(form)
     )

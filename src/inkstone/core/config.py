@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -35,6 +36,70 @@ def _to_bool(value: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ValueError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A third-party sign-in provider: an OpenID Connect issuer, or GitHub (OAuth 2)."""
+
+    name: str  # lower case, in URLs: /login/with/<name>
+    display_name: str
+    client_id: str
+    client_secret: str
+    issuer: str = ""  # "" for GitHub, which is not an OpenID Connect provider
+    kind: str = "oidc"  # "oidc" or "github"
+
+
+_PROVIDER_KEY = re.compile(r"^(?:INKSTONE_)?OIDC_([A-Z0-9]+)_ISSUER$")
+
+
+def signin_providers(environ: Mapping[str, Any]) -> tuple[Provider, ...]:
+    """Return the sign-in providers ``environ`` configures (``ConfigError`` if half-set).
+
+    ``OIDC_<NAME>_ISSUER`` (the issuer URL; discovery reads
+    ``<issuer>/.well-known/openid-configuration``), ``OIDC_<NAME>_CLIENT_ID``,
+    ``OIDC_<NAME>_CLIENT_SECRET`` and, optionally, ``OIDC_<NAME>_DISPLAY_NAME``; GitHub by
+    ``GITHUB_CLIENT_ID`` and ``GITHUB_CLIENT_SECRET``. Each may carry the ``INKSTONE_`` prefix.
+    """
+
+    def read(key: str) -> str:
+        value = environ.get(f"INKSTONE_{key}", environ.get(key, ""))
+        return str(value).strip() if value is not None else ""
+
+    found: dict[str, Provider] = {}
+    for key in environ:
+        match = _PROVIDER_KEY.match(str(key))
+        if match is None or match[1] == "GITHUB":
+            continue
+        upper = match[1]
+        issuer = read(f"OIDC_{upper}_ISSUER").rstrip("/")
+        if not issuer:
+            continue
+        if not issuer.startswith(("https://", "http://")):
+            raise ConfigError(f"OIDC_{upper}_ISSUER must be an http(s) URL, got {issuer!r}")
+        client_id = read(f"OIDC_{upper}_CLIENT_ID")
+        if not client_id:
+            raise ConfigError(f"OIDC_{upper}_ISSUER is set but OIDC_{upper}_CLIENT_ID is not")
+        found[upper.lower()] = Provider(
+            name=upper.lower(),
+            display_name=read(f"OIDC_{upper}_DISPLAY_NAME") or upper.title(),
+            client_id=client_id,
+            client_secret=read(f"OIDC_{upper}_CLIENT_SECRET"),
+            issuer=issuer,
+        )
+    github_id = read("GITHUB_CLIENT_ID")
+    if github_id:
+        secret = read("GITHUB_CLIENT_SECRET")
+        if not secret:
+            raise ConfigError("GITHUB_CLIENT_ID is set but GITHUB_CLIENT_SECRET is not")
+        found["github"] = Provider(
+            name="github",
+            display_name="GitHub",
+            client_id=github_id,
+            client_secret=secret,
+            kind="github",
+        )
+    return tuple(found[name] for name in sorted(found))
 
 
 @dataclass(frozen=True)
@@ -74,6 +139,15 @@ class Settings:
     # Failed sign-ins for one account (in the last hour) after which the web form asks for a
     # captcha as well.
     CAPTCHA_AFTER_FAILURES: int = 5
+    # Sign-ups from one client IP (in the last hour, any channel) after which the sign-up form
+    # asks for a captcha as well.
+    CAPTCHA_AFTER_SIGNUPS: int = 3
+    # "Trust this browser": how long a browser that passed two-factor is not asked again.
+    TRUST_BROWSER_DAYS: int = 30
+    # Passkeys (WebAuthn): the relying party id, a registrable domain such as example.org
+    # ("" takes the request's host name; browsers refuse IP addresses, so use localhost
+    # rather than 127.0.0.1 on a laptop).
+    WEBAUTHN_RP_ID: str = ""
     # Whether accounts must confirm their email address before they publish, comment or sign
     # the guestbook (off: RealWorld clients have no confirmation step).
     REQUIRE_EMAIL_CONFIRMATION: bool = False
@@ -143,6 +217,9 @@ class Settings:
     LOG_CACHE_HITS: bool = False
     SQL_ECHO: bool = False
     DEMO_PASSWORD: str = "inkstone-demo"
+    # Third-party sign-in, read from OIDC_<NAME>_ISSUER / _CLIENT_ID / _CLIENT_SECRET /
+    # _DISPLAY_NAME and GITHUB_CLIENT_ID / _CLIENT_SECRET (see signin_providers()).
+    SIGNIN_PROVIDERS: tuple[Provider, ...] = ()
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -150,6 +227,8 @@ class Settings:
         hints = get_type_hints(cls)
         values: dict[str, Any] = {}
         for f in fields(cls):
+            if f.name == "SIGNIN_PROVIDERS":  # read from several variables, below
+                continue
             raw = os.environ.get(f"INKSTONE_{f.name}", os.environ.get(f.name))
             if raw is None:
                 continue
@@ -157,6 +236,8 @@ class Settings:
         for key, value in (overrides or {}).items():
             if key in hints:
                 values[key] = _coerce(key, hints[key], value) if isinstance(value, str) else value
+        if "SIGNIN_PROVIDERS" not in values:
+            values["SIGNIN_PROVIDERS"] = signin_providers({**os.environ, **(overrides or {})})
         settings = cls(**values)
         return settings._finish()
 
@@ -215,6 +296,7 @@ class Settings:
     def flask_config(self) -> dict[str, Any]:
         """Map the settings onto the Flask and extension config keys."""
         data = asdict(self)
+        data["SIGNIN_PROVIDERS"] = self.SIGNIN_PROVIDERS  # the dataclasses, not dicts
         data.update(
             TESTING=self.ENV == "testing",
             SQLALCHEMY_DATABASE_URI=_normalise_db_url(self.DATABASE_URL),
@@ -312,7 +394,7 @@ def _coerce(name: str, hint: Any, raw: str) -> Any:
 
 
 def _replace(settings: Settings, changes: dict[str, Any]) -> Settings:
-    return Settings(**{**asdict(settings), **changes})
+    return replace(settings, **changes)
 
 
 def _development_secret(instance: Path) -> str:

@@ -26,11 +26,15 @@ class DomainError(Exception):
 
     status_code = 422
     default_field = "body"
+    # A stable machine-readable code for API clients, beside the message (None: the generic
+    # code of the HTTP status).
+    default_code: str | None = None
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field or self.default_field
+        self.code = code or self.default_code
 
     def errors(self) -> dict[str, list[str]]:
         """Return the RealWorld ``errors`` mapping for this error."""
@@ -180,7 +184,7 @@ def register_error_handlers(app: APIFlask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Any:
         if is_api_request():
-            return error_body(error.errors()), error.status_code
+            return error_body(error.errors(), code=error.code), error.status_code
         return _html_error(error.status_code, error)
 
     @app.errorhandler(HTTPException)

@@ -25,6 +25,8 @@ class OrjsonProvider(JSONProvider):
         return self._app.response_class(body, mimetype=self.mimetype)  # type: ignore[arg-type]
 
 
-def error_body(errors: dict[str, list[str]]) -> dict[str, Any]:
-    """Return the RealWorld error envelope."""
-    return {"errors": errors}
+def error_body(errors: dict[str, list[str]], *, code: str | None = None) -> dict[str, Any]:
+    """Return the RealWorld error envelope, with a stable machine code beside it if given."""
+    if code is None:
+        return {"errors": errors}
+    return {"errors": errors, "code": code}

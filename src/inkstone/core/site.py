@@ -69,6 +69,8 @@ class SiteSettings:
     announcement_html: str = ""
     default_language: str = ""  # "": the browser's language decides, then English
     comments_enabled: bool = True
+    # Moderators and administrators must have a second factor (set up at their next sign-in).
+    require_two_factor_for_staff: bool = False
 
     @property
     def name(self) -> str:
