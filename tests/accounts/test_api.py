@@ -113,7 +113,7 @@ def test_ending_a_session_signs_that_browser_out(app, client, make_user, auth_he
 def test_ending_an_unknown_session_is_404(client, make_user, auth_headers, session_id):
     response = client.delete(f"{SESSIONS}/{session_id}", headers=auth_headers(make_user()))
     assert response.status_code == 404
-    assert response.json == {"errors": {"session": ["session not found"]}}
+    assert response.json == {"errors": {"session": ["session not found"]}, "code": "not_found"}
 
 
 def test_ending_another_users_session_is_404_and_leaves_it(
@@ -145,7 +145,10 @@ def test_revoking_tokens_hands_out_a_new_one_and_ends_the_old(
 
     refused = client.get(USER, headers=old)
     assert refused.status_code == 401
-    assert refused.json == {"errors": {"token": ["token has been revoked"]}}
+    assert refused.json == {
+        "errors": {"token": ["token has been revoked"]},
+        "code": "auth.required",
+    }
     assert client.get(USER, headers={"Authorization": f"Token {fresh['token']}"}).status_code == 200
     assert not _signed_in(browser)  # web sessions carry the same version
     assert len(_events(app, user, Event.TOKENS_REVOKED)) == 1
@@ -161,7 +164,7 @@ def test_deleting_with_a_wrong_password_is_422_and_deletes_nothing(
     headers = auth_headers(user)
     response = _delete_user(client, headers, password="not my password")
     assert response.status_code == 422
-    assert response.json == {"errors": {"password": ["is wrong"]}}
+    assert response.json == {"errors": {"password": ["is wrong"]}, "code": "request.invalid"}
     assert client.get(USER, headers=headers).status_code == 200
     with app.app_context():
         assert db.session.get(User, user.id).status == UserStatus.ACTIVE

@@ -360,7 +360,10 @@ def test_api_resends_the_confirmation_mail(app, client, make_user, auth_headers,
 def test_api_resend_for_a_confirmed_address_is_422(client, make_user, auth_headers, mailbox):
     response = client.post("/api/v1/user/confirmation", headers=auth_headers(make_user()))
     assert response.status_code == 422
-    assert response.json == {"errors": {"email": ["is already confirmed"]}}
+    assert response.json == {
+        "errors": {"email": ["is already confirmed"]},
+        "code": "request.invalid",
+    }
     assert mailbox == []
 
 
@@ -464,7 +467,10 @@ def test_when_required_an_unverified_account_must_confirm_before_writing(
     headers = _token_of(strict_app, user.id)
     for refused in _write_everything_by_api(api, headers, article.slug):
         assert refused.status_code == 403
-        assert refused.json == {"errors": {"email": ["confirm your email address first"]}}
+        assert refused.json == {
+            "errors": {"email": ["confirm your email address first"]},
+            "code": "auth.forbidden",
+        }
 
     browser = strict_app.test_client()
     sign_in(browser, user)
@@ -711,7 +717,8 @@ def test_changing_the_password_by_api_revokes_old_tokens_and_returns_a_new_one(
     new = {"Authorization": f"Token {response.json['user']['token']}"}
     assert client.get("/api/v1/user", headers=old).status_code == 401
     assert client.get("/api/v1/user", headers=old).json == {
-        "errors": {"token": ["token has been revoked"]}
+        "errors": {"token": ["token has been revoked"]},
+        "code": "auth.required",
     }
     assert client.get("/api/v1/user", headers=new).status_code == 200
     assert len(_events(app, user.id, Event.PASSWORD_CHANGED)) == 1
@@ -822,7 +829,7 @@ def test_a_taken_address_is_refused_up_front(app, client, make_user, auth_header
         "/api/v1/user", json={"user": {"email": "TAKEN@example.org"}}, headers=auth_headers(user)
     )
     assert response.status_code == 409
-    assert response.json == {"errors": {"email": ["has already been taken"]}}
+    assert response.json == {"errors": {"email": ["has already been taken"]}, "code": "conflict"}
     assert mailbox == []
     assert _reload(app, user.id).pending_email is None
 

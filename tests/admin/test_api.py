@@ -83,7 +83,10 @@ def test_only_user_managers_may_use_the_user_api(
     assert anonymous.status_code == 401
     refused = client.open(path, method=method, json=body, headers=auth_headers(asker))
     assert refused.status_code == 403
-    assert refused.json == {"errors": {"scope": ["this needs the users:manage permission"]}}
+    assert refused.json == {
+        "errors": {"scope": ["this needs the users:manage permission"]},
+        "code": "auth.forbidden",
+    }
     stored = _reload(app, mia)
     assert (stored.status, stored.role_names) == ("active", {"author"})
 
@@ -212,7 +215,7 @@ def test_one_account_is_read_by_username_in_any_case(client, admin, make_user, a
     assert response.json["user"]["id"] == str(mia.id)
     missing = client.get("/api/v1/users/nobody", headers=auth_headers(admin))
     assert missing.status_code == 404
-    assert missing.json == {"errors": {"username": ["user not found"]}}
+    assert missing.json == {"errors": {"username": ["user not found"]}, "code": "not_found"}
 
 
 # --------------------------------------------------------------------------- roles
@@ -274,7 +277,8 @@ def test_the_last_admin_keeps_the_admin_role(app, client, admin, make_user, auth
     response = _put(client, auth_headers(admin), "root", "roles", ["author"])
     assert response.status_code == 409
     assert response.json == {
-        "errors": {"roles": ["the site needs at least one admin who can sign in"]}
+        "errors": {"roles": ["the site needs at least one admin who can sign in"]},
+        "code": "conflict",
     }
     assert _reload(app, admin).role_names == {"admin"}
     # A suspended admin does not count: they cannot sign in to manage anything.
@@ -341,7 +345,10 @@ def test_nobody_changes_their_own_status(app, client, admin, make_user, auth_hea
     make_user(username="deputy", role=RoleName.ADMIN)  # not the last admin, still refused
     response = _put(client, auth_headers(admin), "ROOT", "status", "suspended")
     assert response.status_code == 409
-    assert response.json == {"errors": {"status": ["you cannot change your own status"]}}
+    assert response.json == {
+        "errors": {"status": ["you cannot change your own status"]},
+        "code": "conflict",
+    }
     assert _reload(app, admin).status == "active"
 
 
@@ -356,7 +363,10 @@ def test_a_deleted_account_is_not_changed(app, client, admin, make_user, auth_he
     for what, value in (("status", "active"), ("roles", ["admin"])):
         response = _put(client, auth_headers(admin), "gone", what, value)
         assert response.status_code == 409
-        assert response.json == {"errors": {"username": ["this account was deleted"]}}
+        assert response.json == {
+            "errors": {"username": ["this account was deleted"]},
+            "code": "conflict",
+        }
     stored = _reload(app, gone)
     assert (stored.status, stored.role_names) == ("deleted", {"author"})
 

@@ -51,7 +51,10 @@ def test_reading_all_events_needs_users_read(client, make_user, auth_headers, ro
     assert client.get("/api/v1/audit-events").status_code == 401
     refused = client.get("/api/v1/audit-events", headers=auth_headers(make_user(role=role)))
     assert refused.status_code == 403
-    assert refused.json == {"errors": {"scope": ["this needs the users:read permission"]}}
+    assert refused.json == {
+        "errors": {"scope": ["this needs the users:read permission"]},
+        "code": "auth.forbidden",
+    }
 
 
 def test_moderators_read_every_accounts_events_newest_first(

@@ -88,7 +88,10 @@ def test_only_user_managers_may_use_it(
         path, method=method, json=body, headers=auth_headers(make_user(role=role))
     )
     assert refused.status_code == 403
-    assert refused.json == {"errors": {"scope": ["this needs the users:manage permission"]}}
+    assert refused.json == {
+        "errors": {"scope": ["this needs the users:manage permission"]},
+        "code": "auth.forbidden",
+    }
     stored = _reload(app, mia)
     assert (stored.status, stored.token_version) == ("active", 0)
 
@@ -193,7 +196,10 @@ def test_confirmation_is_resent_only_for_an_unconfirmed_address(
     make_user(username="mia")
     refused = client.post(f"{API}/mia/confirmation", headers=headers)
     assert refused.status_code == 409
-    assert refused.json == {"errors": {"email": ["this address is already confirmed"]}}
+    assert refused.json == {
+        "errors": {"email": ["this address is already confirmed"]},
+        "code": "conflict",
+    }
     assert len(mailbox) == 1
 
 
@@ -215,7 +221,10 @@ def test_delete_keeps_or_removes_the_writing(app, client, admin, headers, make_u
 def test_delete_refuses_yourself_and_bad_input(app, client, admin, headers, make_user):
     own = client.delete(f"{API}/root", headers=headers)
     assert own.status_code == 409
-    assert own.json == {"errors": {"username": ["you cannot do this to your own account here"]}}
+    assert own.json == {
+        "errors": {"username": ["you cannot do this to your own account here"]},
+        "code": "conflict",
+    }
     make_user(username="mia")
     assert client.delete(f"{API}/mia?content=all", headers=headers).status_code == 422
     assert _reload(app, admin).status == "active"

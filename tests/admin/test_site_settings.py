@@ -172,7 +172,10 @@ def test_requiring_confirmation_stops_unconfirmed_writers(
     _save(admin_client, require_email_confirmation="y")
     response = client.post("/api/v1/articles", json=article, headers=headers)
     assert response.status_code == 403
-    assert response.json == {"errors": {"email": ["confirm your email address first"]}}
+    assert response.json == {
+        "errors": {"email": ["confirm your email address first"]},
+        "code": "auth.forbidden",
+    }
     _save(admin_client, require_email_confirmation=None)  # the box unticked
     assert client.post("/api/v1/articles", json=article, headers=headers).status_code == 201
 

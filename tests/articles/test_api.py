@@ -398,7 +398,7 @@ def test_a_title_of_white_space_only_is_422_on_create_and_update(
     body = {"article": {"title": title, "description": "d", "body": "b"}}
     created = client.post("/api/v1/articles", json=body, headers=headers)
     assert created.status_code == 422
-    assert created.json == {"errors": {"title": ["can't be blank"]}}
+    assert created.json == {"errors": {"title": ["can't be blank"]}, "code": "request.invalid"}
     updated = client.put(
         f"/api/v1/articles/{article.slug}", json={"article": {"title": title}}, headers=headers
     )

@@ -82,7 +82,10 @@ def test_posting_a_comment_while_closed_is_refused_by_the_api(
     url = f"/api/v1/articles/{article.slug}/comments"
     refused = client.post(url, json={"comment": {"body": "Hi"}}, headers=auth_headers(bob))
     assert refused.status_code == 403
-    assert refused.json == {"errors": {"comment": ["comments are closed on this site"]}}
+    assert refused.json == {
+        "errors": {"comment": ["comments are closed on this site"]},
+        "code": "auth.forbidden",
+    }
     assert client.get(url).status_code == 200  # reading them still works
 
 

@@ -130,7 +130,10 @@ def test_a_draft_cannot_be_favorited_or_commented_even_by_its_author(
     headers = auth_headers(writer)
     draft = _draft(client, headers)
     url = f"/api/v1/articles/{draft['slug']}"
-    refused = {"errors": {"article": ["a draft can't be favorited or unfavorited"]}}
+    refused = {
+        "errors": {"article": ["a draft can't be favorited or unfavorited"]},
+        "code": "request.invalid",
+    }
     # One answer for favoriting and unfavoriting: 422 to its author, 404 to anyone else.
     for favorite in (client.post, client.delete):
         answer = favorite(f"{url}/favorite", headers=headers)

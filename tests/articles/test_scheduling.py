@@ -268,7 +268,10 @@ def test_the_api_refuses_scheduling_a_published_article(client, make_user, auth_
     when = _iso(utcnow() + timedelta(hours=1))
     response = _create(client, headers, published=True, publishAt=when)
     assert response.status_code == 422
-    assert response.json == {"errors": {"publishAt": [scheduling.PUBLISHED_ALREADY]}}
+    assert response.json == {
+        "errors": {"publishAt": [scheduling.PUBLISHED_ALREADY]},
+        "code": "request.invalid",
+    }
     slug = _create(client, headers).json["article"]["slug"]
     response = client.put(
         f"/api/v1/articles/{slug}", json={"article": {"publishAt": when}}, headers=headers

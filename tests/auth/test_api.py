@@ -294,14 +294,15 @@ def test_bad_tokens_are_401_json(app, client, make_user, kind, path):
     response = client.get(path, headers={"Authorization": f"Token {token}"})
     assert response.status_code == 401, response.json
     assert response.mimetype == "application/json"
-    assert set(response.json) == {"errors"}
+    assert set(response.json) == {"errors", "code"}
+    assert response.json["code"] == "auth.required"
 
 
 def test_expired_token_says_so(app, client, make_user):
     user = make_user()
     token = _token_for(app, user, expires_delta=timedelta(seconds=-5))
     response = client.get("/api/v1/user", headers={"Authorization": f"Token {token}"})
-    assert response.json == {"errors": {"token": ["token has expired"]}}
+    assert response.json == {"errors": {"token": ["token has expired"]}, "code": "auth.required"}
 
 
 @pytest.mark.parametrize(
@@ -323,7 +324,7 @@ def test_token_of_a_suspended_or_deleted_user_is_401(app, client, make_user, aut
         db.session.commit()
     response = client.get("/api/v1/user", headers=headers)
     assert response.status_code == 401
-    assert response.json == {"errors": {"token": ["token is invalid"]}}
+    assert response.json == {"errors": {"token": ["token is invalid"]}, "code": "auth.required"}
 
 
 def test_token_of_a_removed_user_is_401(app, client, make_user, auth_headers):

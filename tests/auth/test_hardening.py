@@ -224,7 +224,8 @@ def test_the_api_never_lets_one_user_reach_anothers_things(
     url = "/api/v1" + path.format(**vars(world))
     response = client.open(url, method=method, json=body, headers=auth_headers(world.bob))
     assert response.status_code == status, response.json
-    assert list(response.json) == ["errors"]
+    assert list(response.json) == ["errors", "code"]
+    assert response.json["code"] == {403: "auth.forbidden", 404: "not_found"}[status]
     _untouched(app, world)
 
 
@@ -379,7 +380,7 @@ def test_a_validly_signed_token_with_a_bad_version_or_shape_is_401(
     assert _me(client, token).status_code == 200
     response = _me(client, _sign(app, change(claims)))
     assert response.status_code == 401
-    assert response.json == {"errors": {"token": [message]}}
+    assert response.json == {"errors": {"token": [message]}, "code": "auth.required"}
 
 
 def test_a_token_is_dead_after_sign_out_everywhere_and_cannot_be_replayed(app, client, make_user):
@@ -392,7 +393,10 @@ def test_a_token_is_dead_after_sign_out_everywhere_and_cannot_be_replayed(app, c
     for _ in range(2):  # replayed again and again, it stays dead
         response = _me(client, token)
         assert response.status_code == 401
-        assert response.json == {"errors": {"token": ["token has been revoked"]}}
+        assert response.json == {
+            "errors": {"token": ["token has been revoked"]},
+            "code": "auth.required",
+        }
     # Re-signing its claims with a fresh expiry does not bring it back.
     refreshed = _sign(app, {**claims, "iat": int(time.time()), "exp": int(time.time()) + 600})
     assert _me(client, refreshed).status_code == 401
@@ -426,7 +430,10 @@ def test_a_token_that_expired_a_moment_ago_is_401_whatever_its_version(app, clie
     _token, claims = _claims(app, user)
     past = utcnow() - timedelta(seconds=5)
     expired = _sign(app, {**claims, "exp": int(past.timestamp())})
-    assert _me(client, expired).json == {"errors": {"token": ["token has expired"]}}
+    assert _me(client, expired).json == {
+        "errors": {"token": ["token has expired"]},
+        "code": "auth.required",
+    }
 
 
 # --------------------------------------------------------------------------- open redirects

@@ -97,7 +97,7 @@ def test_the_api_refuses_weak_passwords_on_registration(client, password, reason
     assert list(response.json["errors"]) == ["password"]
     assert response.json["errors"]["password"]  # the schema or the policy says why
     if reason in (TOO_COMMON, TOO_PERSONAL):
-        assert response.json == {"errors": {"password": [reason]}}
+        assert response.json == {"errors": {"password": [reason]}, "code": "request.invalid"}
 
 
 def test_the_api_accepts_a_good_passphrase(client):
@@ -112,7 +112,7 @@ def test_the_api_refuses_a_weak_new_password(app, client, make_user, auth_header
         "/api/v1/user", json={"user": {"password": password}}, headers=auth_headers(user)
     )
     assert response.status_code == 422
-    assert response.json == {"errors": {"password": [TOO_COMMON]}}
+    assert response.json == {"errors": {"password": [TOO_COMMON]}, "code": "request.invalid"}
     with app.app_context():
         stored = db.session.scalar(select(User.password_hash).where(User.id == user.id))
         assert passwords.verify_password(stored, DEFAULT_PASSWORD)

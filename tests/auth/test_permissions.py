@@ -73,7 +73,10 @@ def test_an_api_route_answers_401_then_403_then_200(guarded_app, make_user):
     moderator = make_user(role="moderator")
     refused = client.get("/api/v1/back-office", headers=_token_headers(guarded_app, moderator))
     assert refused.status_code == 403
-    assert refused.json == {"errors": {"scope": ["this needs the users:manage permission"]}}
+    assert refused.json == {
+        "errors": {"scope": ["this needs the users:manage permission"]},
+        "code": "auth.forbidden",
+    }
     admin = make_user(role="admin")
     allowed = client.get("/api/v1/back-office", headers=_token_headers(guarded_app, admin))
     assert allowed.json == {"secret": "the user list"}

@@ -70,7 +70,8 @@ def test_login_is_limited_with_a_json_429(limited_app):
     response = client.post("/api/v1/users/login", json=body)
     assert response.status_code == 429
     assert response.mimetype == "application/json"
-    assert list(response.json) == ["errors"]
+    assert list(response.json) == ["errors", "code"]
+    assert response.json["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) > 0
 
 
@@ -137,7 +138,8 @@ def test_an_account_is_limited_from_any_address(account_limited_app, make_user):
     response = _api_login(client, "victim@example.org", DEFAULT_PASSWORD, address="192.0.2.99")
     assert response.status_code == 429
     assert response.mimetype == "application/json"
-    assert list(response.json) == ["errors"]
+    assert list(response.json) == ["errors", "code"]
+    assert response.json["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) > 0
     # Other accounts, from the same addresses, are not affected.
     assert _api_login(client, "someone-else@example.org", address="192.0.2.1").status_code == 401

@@ -103,7 +103,10 @@ def test_closed_sign_up_through_the_api_is_403(app, client, invite):
     _mode(app, "closed")
     response = _api(client)
     assert response.status_code == 403
-    assert response.json == {"errors": {"registration": ["registration is closed"]}}
+    assert response.json == {
+        "errors": {"registration": ["registration is closed"]},
+        "code": "auth.registration_closed",
+    }
     # Not even with an invitation.
     assert _api(client, invitation=invite()).status_code == 403
     assert _accounts(app) == 0
@@ -144,7 +147,8 @@ def test_invite_only_without_a_token_is_403(app, client):
     response = _api(client)
     assert response.status_code == 403
     assert response.json == {
-        "errors": {"invitation": ["this site is invite-only: sign up with an invitation"]}
+        "errors": {"invitation": ["this site is invite-only: sign up with an invitation"]},
+        "code": "auth.invitation_required",
     }
     assert _accounts(app) == 0
 
@@ -187,7 +191,10 @@ def test_a_valid_invitation_signs_up_once_through_the_api(app, client, invite):
     assert response.json["user"]["username"] == "newcomer"
     again = _api(client, username="second", email="second@example.org", invitation=token)
     assert again.status_code == 403
-    assert again.json == {"errors": {"invitation": ["this invitation has already been used"]}}
+    assert again.json == {
+        "errors": {"invitation": ["this invitation has already been used"]},
+        "code": "auth.invitation_used",
+    }
 
 
 def test_a_failed_sign_up_does_not_use_up_the_invitation(app, client, invite):
@@ -230,7 +237,10 @@ def test_expired_revoked_and_made_up_invitations_are_refused(
     assert _form(client, invitation=token).status_code == 403
     response = _api(client, invitation=token)
     assert response.status_code == 403
-    assert response.json == {"errors": {"invitation": [api_says]}}
+    assert response.json == {
+        "errors": {"invitation": [api_says]},
+        "code": "auth.invitation_" + ("invalid" if state in ("unknown", "huge") else state),
+    }
     assert _accounts(app) == 0
 
 

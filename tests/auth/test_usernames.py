@@ -82,7 +82,7 @@ def test_a_name_differing_only_in_case_or_width_is_taken(client, first, second):
     assert register(client, first).status_code == 201
     answer = register(client, second)
     assert answer.status_code == 409
-    assert answer.json == {"errors": {"username": ["has already been taken"]}}
+    assert answer.json == {"errors": {"username": ["has already been taken"]}, "code": "conflict"}
 
 
 @pytest.mark.parametrize(("first", "second"), [("paypal", "paypaI"), ("user1", "userl")])
@@ -90,13 +90,19 @@ def test_a_look_alike_of_a_taken_name_is_refused(client, first, second):
     assert register(client, first).status_code == 201
     answer = register(client, second)
     assert answer.status_code == 409
-    assert answer.json == {"errors": {"username": ["looks too much like a username already taken"]}}
+    assert answer.json == {
+        "errors": {"username": ["looks too much like a username already taken"]},
+        "code": "conflict",
+    }
 
 
 def test_a_name_mixing_scripts_is_refused(client):
     answer = register(client, CYRILLIC_DEMO)
     assert answer.status_code == 422
-    assert answer.json == {"errors": {"username": ["may not mix Cyrillic and Latin letters"]}}
+    assert answer.json == {
+        "errors": {"username": ["may not mix Cyrillic and Latin letters"]},
+        "code": "request.invalid",
+    }
 
 
 def test_a_full_width_name_is_stored_plain_and_found_either_way(client, app):

@@ -21,6 +21,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from inkstone.app import create_app
+from inkstone.auth import throttle
 from inkstone.extensions import db
 from tests.conftest import MIGRATIONS_DIR, app_config, require_service
 
@@ -134,6 +135,9 @@ def new_page(
     browser: Any, live_server: LiveServer
 ) -> Iterator[Callable[..., tuple[Any, BrowserErrors]]]:
     """Return a factory of fresh pages (own cookies) that must end the test error-free."""
+    # Failed sign-ins and sign-ups per IP are counted outside the database, for the whole
+    # session's server: each test starts on fresh counts (every browser is 127.0.0.1).
+    throttle.forget_all(live_server.app)
     contexts: list[Any] = []
     watched: list[BrowserErrors] = []
 

@@ -20,6 +20,8 @@ from apiflask import APIFlask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from inkstone.core.errors import ERROR_CODES
+
 if TYPE_CHECKING:
     from .conftest import ContractData
 
@@ -47,12 +49,14 @@ def _problem(label: str, response: TestResponse, documented: set[str]) -> str | 
         if response.mimetype != "application/json" or not isinstance(body, dict):
             return f"{label}: {code} without a JSON body"
         errors = body.get("errors")
-        if set(body) != {"errors"} or not isinstance(errors, dict) or not errors:
+        if set(body) != {"errors", "code"} or not isinstance(errors, dict) or not errors:
             return f"{label}: {code} body is not the errors envelope: {body}"
         if not all(
             isinstance(v, list) and all(isinstance(m, str) for m in v) for v in errors.values()
         ):
             return f"{label}: {code} errors are not lists of strings: {errors}"
+        if body["code"] not in ERROR_CODES:
+            return f"{label}: {code} has an unlisted error code: {body['code']}"
     return None
 
 

@@ -65,7 +65,8 @@ def test_api_errors_are_json(client):
     response = client.get("/api/v1/no-such-endpoint")
     assert response.status_code == 404
     assert response.mimetype == "application/json"
-    assert set(response.json) == {"errors"}
+    assert set(response.json) == {"errors", "code"}
+    assert response.json["code"] == "not_found"
     assert all(isinstance(v, list) for v in response.json["errors"].values())
 
 
@@ -155,7 +156,8 @@ def test_body_over_the_limit_is_413_json(app, client):
     assert response.status_code == 413
     assert response.mimetype == "application/json"
     assert response.json == {
-        "errors": {"body": [f"request body is larger than the limit of {limit} bytes"]}
+        "errors": {"body": [f"request body is larger than the limit of {limit} bytes"]},
+        "code": "request.too_large",
     }
 
 

@@ -31,7 +31,8 @@ def _check_503(response, *, api: bool) -> None:
         assert response.json == {
             "errors": {
                 "body": ["the service is busy or briefly unavailable; try again in a few seconds"]
-            }
+            },
+            "code": "unavailable",
         }
     else:
         assert response.mimetype == "text/html"

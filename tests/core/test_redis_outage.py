@@ -112,7 +112,7 @@ def _check_503(response: Any, *, api: bool) -> None:
     assert response.status_code == 503, response.get_data(as_text=True)[:300]
     assert response.headers["Retry-After"] == "5"
     if api:
-        assert response.json == {"errors": {"body": [UNAVAILABLE]}}
+        assert response.json == {"errors": {"body": [UNAVAILABLE]}, "code": "unavailable"}
     else:
         page = response.get_data(as_text=True)
         assert BUSY_PAGE in page

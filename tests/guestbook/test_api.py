@@ -152,7 +152,10 @@ def test_an_unconfirmed_account_signs_only_when_the_site_allows_it(
         strict_headers = {"Authorization": f"Token {issue_token(db.session.get(User, uma.id))}"}
     refused = _sign(confirming_app.test_client(), strict_headers, body="Hello")
     assert refused.status_code == 403
-    assert refused.json == {"errors": {"email": ["confirm your email address first"]}}
+    assert refused.json == {
+        "errors": {"email": ["confirm your email address first"]},
+        "code": "auth.forbidden",
+    }
     with app.app_context():
         assert count_rows(GuestbookMessage) == 0
     assert _sign(client, auth_headers(uma), body="Hello").status_code == 201  # the default
@@ -174,7 +177,8 @@ def test_signing_is_rate_limited_with_a_json_429(app, limited_app):
     assert answers == [201, 201, 429]
     refused = _sign(client, name="Guest", body="Hello")
     assert refused.mimetype == "application/json"
-    assert list(refused.json) == ["errors"]
+    assert list(refused.json) == ["errors", "code"]
+    assert refused.json["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) > 0
     assert client.get(URL).status_code == 200  # reading is not limited
     with app.app_context():
@@ -216,7 +220,10 @@ def test_others_may_not_delete_even_their_own(
     message = make_message(name="Me", author=signer)
     response = client.delete(f"{URL}/{message.id}", headers=auth_headers(signer))
     assert response.status_code == 403
-    assert response.json == {"errors": {"scope": ["this needs the guestbook:moderate permission"]}}
+    assert response.json == {
+        "errors": {"scope": ["this needs the guestbook:moderate permission"]},
+        "code": "auth.forbidden",
+    }
     assert _stored(app, message.id) is not None
     # An unknown id tells a non-moderator nothing more.
     assert client.delete(f"{URL}/12345", headers=auth_headers(signer)).status_code == 403

@@ -99,7 +99,8 @@ def test_everyone_s_jobs_need_jobs_manage(client, owner, admin, auth_headers, ma
     job = make_job(owner)
     refused = client.get("/api/v1/jobs?all=true", headers=auth_headers(owner))
     assert refused.status_code == 403
-    assert set(refused.json) == {"errors"}
+    assert set(refused.json) == {"errors", "code"}
+    assert refused.json["code"] == "auth.forbidden"
     mine = client.get("/api/v1/jobs", headers=auth_headers(admin)).json["jobs"]
     assert mine == []
     everyone = client.get("/api/v1/jobs?all=true", headers=auth_headers(admin)).json["jobs"]
@@ -124,7 +125,8 @@ def test_someone_else_s_job_is_not_found_whatever_is_asked(
     for path in ("", "/events", "/download"):
         response = client.get(f"/api/v1/jobs/{job.id}{path}", headers=headers)
         assert response.status_code == 404, path
-        assert set(response.json) == {"errors"}
+        assert set(response.json) == {"errors", "code"}
+        assert response.json["code"] == "not_found"
     assert client.post(f"/api/v1/jobs/{job.id}/cancel", headers=headers).status_code == 404
 
 
@@ -151,7 +153,8 @@ def test_cancelling_a_finished_job_is_a_conflict(client, owner, auth_headers, ma
     job = make_job(owner, status)
     response = client.post(f"/api/v1/jobs/{job.id}/cancel", headers=auth_headers(owner))
     assert response.status_code == 409
-    assert set(response.json) == {"errors"}
+    assert set(response.json) == {"errors", "code"}
+    assert response.json["code"] == "conflict"
     assert (
         client.get(f"/api/v1/jobs/{job.id}", headers=auth_headers(owner)).json["job"]["status"]
         == status.value
@@ -296,7 +299,8 @@ def test_a_missing_file_is_not_found(client, owner, auth_headers, make_job, app)
     job = make_job(owner, JobStatus.SUCCEEDED, result_path=gone, result_filename="gone.csv")
     response = client.get(f"/api/v1/jobs/{job.id}/download", headers=auth_headers(owner))
     assert response.status_code == 404
-    assert set(response.json) == {"errors"}
+    assert set(response.json) == {"errors", "code"}
+    assert response.json["code"] == "not_found"
 
 
 @pytest.mark.parametrize(

@@ -212,7 +212,7 @@ def test_an_impossible_upload_id_is_not_found(send, client, alice, upload_id):
     for method in (client.get, client.delete):
         response = method(f"{UPLOADS}/{upload_id}", headers=alice)
         assert response.status_code == 404
-        assert response.json == {"errors": {"upload": ["upload not found"]}}
+        assert response.json == {"errors": {"upload": ["upload not found"]}, "code": "not_found"}
     assert client.get(f"{UPLOADS}/{kept['id']}", headers=alice).status_code == 200
 
 

@@ -25,7 +25,7 @@ def test_unknown_profile_is_404_json(client):
     response = client.get("/api/v1/profiles/nobody")
     assert response.status_code == 404
     assert response.mimetype == "application/json"
-    assert response.json == {"errors": {"username": ["profile not found"]}}
+    assert response.json == {"errors": {"username": ["profile not found"]}, "code": "not_found"}
 
 
 def test_deleted_user_has_no_profile(client, make_user):
@@ -67,7 +67,10 @@ def test_cannot_follow_yourself(client, make_user, auth_headers):
     jake = make_user(username="jake")
     response = client.post("/api/v1/profiles/jake/follow", headers=auth_headers(jake))
     assert response.status_code == 422
-    assert response.json == {"errors": {"username": ["you cannot follow yourself"]}}
+    assert response.json == {
+        "errors": {"username": ["you cannot follow yourself"]},
+        "code": "request.invalid",
+    }
 
 
 def test_following_flag_is_per_viewer(client, make_user, auth_headers):

@@ -83,7 +83,7 @@ def test_the_api_blocks_and_unblocks(client, make_user, auth_headers):
     assert response.json["profile"]["following"] is False
     again = client.post("/api/v1/profiles/jake/follow", headers=headers)
     assert again.status_code == 409
-    assert again.json == {"errors": {"profile": [services.BLOCKED_BY_YOU]}}
+    assert again.json == {"errors": {"profile": [services.BLOCKED_BY_YOU]}, "code": "conflict"}
     assert client.delete("/api/v1/profiles/jake/block", headers=headers).status_code == 200
     assert client.post("/api/v1/profiles/jake/follow", headers=headers).status_code == 200
     assert client.post("/api/v1/profiles/reader/block", headers=headers).status_code == 422
@@ -99,7 +99,10 @@ def test_the_blocked_person_gets_403_following(client, make_user, auth_headers):
     )
     response = client.post("/api/v1/profiles/blocker/follow", headers=auth_headers(pest))
     assert response.status_code == 403
-    assert response.json == {"errors": {"profile": [services.BLOCKED_BY_THEM]}}
+    assert response.json == {
+        "errors": {"profile": [services.BLOCKED_BY_THEM]},
+        "code": "auth.forbidden",
+    }
 
 
 def _token(page: str) -> str:

@@ -204,6 +204,7 @@ def test_oversized_heads_get_json_errors_under_the_api(
     assert head.startswith(f"HTTP/1.1 {status}".encode())
     assert b"application/json" in head
     assert json.loads(body)["errors"]["body"]
+    assert json.loads(body)["code"] == "request.too_large"
 
 
 def test_a_long_url_under_8_kb_reaches_the_app(site: str) -> None:

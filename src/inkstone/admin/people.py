@@ -35,9 +35,11 @@ from inkstone.auth import sessions
 from inkstone.auth.access import require_scope
 from inkstone.auth.audit import audit_log
 from inkstone.auth.audit_text import sentence
+from inkstone.auth.factors import has_second_factor
 from inkstone.auth.models import RoleName, User, UserStatus
 from inkstone.auth.permissions import Scope, has_scope
 from inkstone.auth.signin import signed_in_web_user
+from inkstone.auth.twofactor.services import reset_second_factor
 from inkstone.core.errors import DomainError
 from inkstone.core.features import Audience, NavItem
 from inkstone.core.pagination import PageRequest
@@ -217,6 +219,7 @@ def person(username: str) -> ResponseReturnValue:
         writing=people_queries.writing_of(user),
         storage=people_queries.storage_of(user),
         can_set_roles=has_scope(me, Scope.ROLES_MANAGE),
+        has_second_factor=has_second_factor(user),
         is_me=user.id == me.id,
         all_roles=list(RoleName),
         **_template_context(),
@@ -300,6 +303,17 @@ def password_reset(username: str) -> ResponseReturnValue:
         username,
         lambda user, me: admin_services.send_password_reset(user=user, actor=me),
         _l("A password-reset link was mailed to %(name)s."),
+    )
+
+
+@bp.post("/people/<username>/two-factor-reset")
+@require_scope(Scope.USERS_MANAGE)
+def reset_two_factor(username: str) -> ResponseReturnValue:
+    """Remove a person's second factors (app, recovery codes, passkeys); they are mailed."""
+    return _act(
+        username,
+        lambda user, me: reset_second_factor(user=user, actor=me),
+        _l("The second factors of %(name)s were removed; they were told by mail."),
     )
 
 

@@ -67,6 +67,9 @@ class SiteSettingsForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no h
         _l("Default language"), invalid_choice_message=_l("Choose a language from the list.")
     )
     comments_enabled = BooleanField(_l("Readers may comment on articles"))
+    require_two_factor_for_staff = BooleanField(
+        _l("Administrators and moderators must use two-factor authentication")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -94,7 +97,7 @@ class SiteSettingsForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no h
         values = {name: getattr(self, name).data for name in CHANGES}
         for name in ("tagline", "announcement"):
             values[name] = values[name] or ""
-        for name in ("require_email_confirmation", "comments_enabled"):
+        for name in ("require_email_confirmation", "comments_enabled", FLAG_2FA):
             values[name] = bool(values[name])
         return values
 
@@ -107,7 +110,9 @@ CHANGES = (
     "announcement",
     "default_language",
     "comments_enabled",
+    "require_two_factor_for_staff",
 )
+FLAG_2FA = "require_two_factor_for_staff"
 
 
 class InvitationForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no hints

@@ -29,6 +29,7 @@ EDITABLE = (
     "announcement",
     "default_language",
     "comments_enabled",
+    "require_two_factor_for_staff",
 )
 REGISTRATIONS = tuple(mode.value for mode in Registration)
 DEFAULT_LANGUAGES = ("", *LANGUAGES)  # "": the reader's browser decides

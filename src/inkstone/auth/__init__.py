@@ -13,10 +13,15 @@ def init_app(app: Flask) -> None:
     """
     from flask_babel import lazy_gettext as _l
 
-    from inkstone.auth import api, invitations, session_cleanup, views  # noqa: F401  (invitations: its table)
+    from inkstone.auth import (  # noqa: F401  (invitations: its table)
+        api,
+        factors,
+        invitations,
+        session_cleanup,
+        views,
+    )
     from inkstone.auth.passkeys import views as passkey_views
     from inkstone.auth.permissions import has_scope_named
-    from inkstone.auth.providers import models as _identities  # noqa: F401  (its table)
     from inkstone.auth.providers import views as provider_views
     from inkstone.auth.sessions import end_everyone_s_sessions
     from inkstone.auth.signin import init_login

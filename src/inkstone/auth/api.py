@@ -8,10 +8,13 @@ from apiflask import APIBlueprint
 from flask import current_app
 
 from inkstone.auth import services, throttle
+from inkstone.auth.factors import has_second_factor
 from inkstone.auth.models import User
 from inkstone.auth.schemas import LoginIn, RegisterIn, UserOut, UserUpdateIn
 from inkstone.auth.tokens import issue_token, signed_in_user, token_required
-from inkstone.core.errors import Unauthorized
+from inkstone.auth.twofactor import services as twofactor
+from inkstone.auth.twofactor.policy import staff_needs_setup
+from inkstone.core.errors import PermissionDenied, Unauthorized
 from inkstone.extensions import db, limiter
 
 bp = APIBlueprint("auth_api", __name__, tag="User and Authentication")
@@ -62,22 +65,55 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 )
 @bp.input(LoginIn, arg_name="body")
 @bp.output(UserOut)
-@bp.doc(responses=[401, 413, 429], operation_id="Login")
+@bp.doc(
+    responses={
+        401: "Wrong email or password (`auth.invalid_credentials`); for an account with "
+        "two-factor authentication, `otp` missing (`auth.otp_required`) or wrong or reused "
+        "(`auth.otp_invalid`)",
+        403: "An administrator or moderator without two-factor authentication on a site that "
+        "requires it (`auth.two_factor_setup_required`): set it up on the web site first",
+        413: "Request body too large",
+        429: "Too many attempts",
+    },
+    operation_id="Login",
+)
 def login(body: dict[str, Any]) -> dict[str, Any]:
     """Log in an existing user
 
-    Unknown email and wrong password give the same 401 answer. Attempts are limited per
-    client and, counting failures only, per email address from anywhere (429 with
-    `Retry-After`).
+    Unknown email and wrong password give the same 401 answer. An account with two-factor
+    authentication also needs `otp`: the code of its authenticator app or a recovery code.
+    Without it the answer is 401 `{"errors": {"otp": ["required"]}, "code":
+    "auth.otp_required"}` (ask the person for a code and send everything again); a wrong or
+    already used code gives 401 `{"errors": {"otp": ["is invalid"]}, "code":
+    "auth.otp_invalid"}`. Attempts (wrong codes too) are limited per client and, counting
+    failures only, per email address from anywhere (429 with `Retry-After`).
     """
-    email = body["user"]["email"]
+    fields = body["user"]
+    email = fields["email"]
     try:
-        user = services.authenticate(**body["user"])
+        user = services.verify_credentials(email=email, password=fields["password"], via="api")
     except Unauthorized:
         throttle.record_failure(email)
         db.session.commit()  # a failed attempt is kept in the audit log too
         raise
     throttle.record_success(email)
+    if staff_needs_setup(user):
+        db.session.commit()
+        raise PermissionDenied(
+            "this site requires two-factor authentication of administrators and moderators: "
+            "set it up on the web site (Settings, Two-factor), then sign in again",
+            field="otp",
+            code="auth.two_factor_setup_required",
+        )
+    if has_second_factor(user):
+        if not fields.get("otp"):
+            db.session.commit()  # a rehashed password is kept; nothing else happened
+            raise Unauthorized("required", field="otp", code="auth.otp_required")
+        if not twofactor.check_code(user=user, code=fields["otp"], via="api"):
+            throttle.record_failure(email)
+            db.session.commit()  # the wrong code stays in the audit log
+            raise Unauthorized("is invalid", field="otp", code="auth.otp_invalid")
+    services.record_sign_in(user=user, via="api")
     db.session.commit()
     return _user_out(user)
 

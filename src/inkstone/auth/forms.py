@@ -165,6 +165,21 @@ def show_refusal(form: FlaskForm, error: Invalid, password_field: str) -> None:
     form[password_field].errors.append(password_message(error.message))
 
 
+def _captcha_field() -> StringField:
+    """Return the answer to the captcha picture (the view decides when it is required)."""
+    return StringField(
+        _l("Characters in the picture"),
+        validators=[Optional(), _at_most(ANSWER_MAX)],
+        filters=[_strip],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "autocorrect": "off",
+            "spellcheck": "false",
+        },
+    )
+
+
 class LoginForm(FlaskForm):
     """Sign in with an email address and a password."""
 
@@ -181,17 +196,7 @@ class LoginForm(FlaskForm):
     )
     remember = BooleanField(_l("Remember me"))
     # Shown (and required) only after several failed sign-ins for the email address tried.
-    captcha = StringField(
-        _l("Characters in the picture"),
-        validators=[Optional(), _at_most(ANSWER_MAX)],
-        filters=[_strip],
-        render_kw={
-            "autocomplete": "off",
-            "autocapitalize": "characters",
-            "autocorrect": "off",
-            "spellcheck": "false",
-        },
-    )
+    captcha = _captcha_field()
 
 
 class RegisterForm(FlaskForm):
@@ -224,6 +229,8 @@ class RegisterForm(FlaskForm):
     )
     # The invitation token of an invite-only site (from the link's ``?invite=``), carried on.
     invitation = HiddenField(filters=[_strip])
+    # Shown (and required) only after several sign-ups from this IP in the last hour.
+    captcha = _captcha_field()
 
     def validate_password(self, field: Field) -> None:
         """Refuse a password on the common list or equal to the username or email address."""

@@ -94,11 +94,21 @@ PROBLEM_MESSAGES = {
 }
 
 
+# The API's stable error codes (listed in ``auth.error_codes``).
+PROBLEM_CODES = {
+    Problem.MISSING: "auth.invitation_required",
+    Problem.INVALID: "auth.invitation_invalid",
+    Problem.EXPIRED: "auth.invitation_expired",
+    Problem.USED: "auth.invitation_used",
+    Problem.REVOKED: "auth.invitation_revoked",
+}
+
+
 class InvitationRefused(PermissionDenied):
     """An invitation that cannot be used to sign up, and why (403, field ``invitation``)."""
 
     def __init__(self, problem: Problem) -> None:
-        super().__init__(PROBLEM_MESSAGES[problem], field="invitation")
+        super().__init__(PROBLEM_MESSAGES[problem], field="invitation", code=PROBLEM_CODES[problem])
         self.problem = problem
 
 

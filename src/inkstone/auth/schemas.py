@@ -17,9 +17,23 @@ INVITATION_MAX = 1024  # longer is malformed (422); a token not made here is ref
 _username = Regexp(USERNAME_PATTERN, error="may contain only letters, digits, '.', '-' and '_'")
 
 
+OTP_MAX = 32  # longer is neither an app's code nor a recovery code
+
+
 class LoginFields(InputSchema):
     email = String(required=True, validate=Length(1, EMAIL_MAX))
     password = String(required=True, validate=Length(1, PASSWORD_MAX))
+    otp = String(
+        allow_none=True,
+        load_default=None,
+        validate=Length(0, OTP_MAX),
+        metadata={
+            "description": "For an account with two-factor authentication: the 6-digit code "
+            "of its authenticator app, or one of its recovery codes (used up). Without it such "
+            "an account answers 401 `auth.otp_required`; a wrong or reused one, 401 "
+            "`auth.otp_invalid`."
+        },
+    )
 
 
 class LoginIn(InputSchema):

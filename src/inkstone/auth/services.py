@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -136,7 +137,7 @@ class RegistrationClosed(PermissionDenied):
     """The site takes no sign-ups now (403, field ``registration``)."""
 
     def __init__(self) -> None:
-        super().__init__(REGISTRATION_CLOSED, field="registration")
+        super().__init__(REGISTRATION_CLOSED, field="registration", code="auth.registration_closed")
 
 
 def check_registration(*, invitation: str | None) -> Invitation | None:
@@ -200,9 +201,19 @@ def verify_credentials(*, email: str, password: str, via: str = "api") -> User:
 
 
 def record_sign_in(*, user: User, via: str) -> None:
-    """Note that ``user`` signed in (``via``: web, api, passkey, a provider's name)."""
+    """Note that ``user`` signed in (``via``: web, api, passkey, ``provider:<name>``).
+
+    A provider's sign-in also records its display name, as the security log shows it.
+    """
     user.last_login_at = utcnow()
-    record_event(Event.SIGNIN_SUCCEEDED, user=user, via=via)
+    detail: dict[str, Any] = {}
+    if via.startswith("provider:"):
+        name = via.partition(":")[2]
+        providers = current_app.config.get("SIGNIN_PROVIDERS", ())
+        detail["provider_name"] = next(
+            (p.display_name for p in providers if p.name == name), name.title()
+        )
+    record_event(Event.SIGNIN_SUCCEEDED, user=user, via=via, **detail)
     db.session.flush()
 
 

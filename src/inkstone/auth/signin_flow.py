@@ -23,15 +23,14 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, exists, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from inkstone.auth import services
 from inkstone.auth.audit import client_agent, client_ip
+from inkstone.auth.factors import TrustedBrowser, has_second_factor
 from inkstone.auth.models import SIGN_IN_STATUSES, User
-from inkstone.auth.passkeys.models import Passkey
 from inkstone.auth.signin import sign_in
-from inkstone.auth.twofactor.models import TotpDevice, TrustedBrowser
 from inkstone.core.db import utcnow
 from inkstone.extensions import db
 
@@ -40,13 +39,6 @@ PENDING = "pending_signin"
 PENDING_SECONDS = 10 * 60
 TRUST_COOKIE = "inkstone_trusted"
 _TRUST_SALT = "inkstone.trusted-browser"
-
-
-def has_second_factor(user: User) -> bool:
-    """Tell whether ``user`` has a second factor: a confirmed authenticator app or a passkey."""
-    totp = exists().where(TotpDevice.user_id == user.id, TotpDevice.confirmed_at.is_not(None))
-    passkey = exists().where(Passkey.user_id == user.id)
-    return bool(db.session.scalar(select(totp | passkey)))
 
 
 def first_factor_passed(
@@ -183,8 +175,3 @@ def is_trusted_browser(user: User) -> bool:
         )
     )
     return found is not None
-
-
-def forget_trusted_browsers(*, user: User) -> None:
-    """End every trusted browser of ``user`` (a reset or change of their second factor)."""
-    db.session.execute(delete(TrustedBrowser).where(TrustedBrowser.user_id == user.id))

@@ -1,4 +1,4 @@
-"""Brute-force brakes on sign-in: a per-account rate limit and a count of recent failures.
+"""Brakes on sign-in and sign-up: a per-account rate limit, counts of failures and sign-ups.
 
 Two counters, both keyed by the email address tried (registered or not, so neither tells
 which addresses have accounts), from any IP, on the web form and the API alike:
@@ -17,7 +17,14 @@ which addresses have accounts), from any IP, on the web form and the API alike:
   Redis (shared by every host) when scaled. It costs one key lookup per attempt, however many
   failures the whole site sees, and expires by itself; the audit log keeps the history.
 
-The captcha: a self-hosted image captcha for the sign-in form (no third-party service).
+A third count, of **sign-ups per client IP** (``CAPTCHA_AFTER_SIGNUPS`` in the last hour),
+makes the sign-up form ask for the captcha too. It is kept in the same storage and counted in
+one place, an ``events.user_registered`` subscriber, so every channel counts (the sign-up
+page, ``POST /users``, a sign-up with a third-party account) without its caller doing
+anything; accounts made outside a request (the CLI, demo data) count for no one.
+
+The captcha: a self-hosted image captcha for the sign-in and sign-up forms (no third-party
+service).
 
 The answer is kept in the server-side session as an HMAC (keyed with the app's secret), never
 in the page or the cookie; each picture replaces the last, an answer is checked once (right or
@@ -37,12 +44,14 @@ from functools import cache
 from typing import Any
 
 from captcha.image import ImageCaptcha
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, RateLimitItemPerHour
 from limits.storage import MovingWindowSupport, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 
 from inkstone.auth.services import normalize_email
+from inkstone.core import events
 from inkstone.core.errors import is_api_request
 
 ACCOUNT_SCOPE = "signin-account"
@@ -51,9 +60,10 @@ _FAILED = "inkstone_signin_failed"
 _lock = threading.Lock()
 
 
-def _digest(email: str) -> str:
-    """Return a short stable name for ``email``: storage keys never hold the address itself."""
-    return hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
+def _digest(key: str) -> str:
+    """Return a short stable name for ``key`` (an email address, an IP): storage keys never
+    hold the address itself (addresses are compared normalised)."""
+    return hashlib.sha256(normalize_email(key).encode()).hexdigest()[:32]
 
 
 def tried_email() -> str:
@@ -89,11 +99,12 @@ def attempt_failed(_response: Any) -> bool:
     return bool(g.get(_FAILED, False))
 
 
-class FailureCounter:
-    """Failed sign-ins per email address in a moving one-hour window."""
+class HourlyCounter:
+    """Events per key (an email address, an IP) in a moving one-hour window, up to a threshold."""
 
-    def __init__(self, storage: Storage, threshold: int) -> None:
+    def __init__(self, storage: Storage, threshold: int, kind: str) -> None:
         self.threshold = threshold
+        self.kind = kind
         self.item: RateLimitItem = RateLimitItemPerHour(max(threshold, 1), namespace="INKSTONE")
         # Memory and Redis keep a true moving window; other engines a fixed one.
         self.strategy: RateLimiter = (
@@ -102,27 +113,27 @@ class FailureCounter:
             else FixedWindowRateLimiter(storage)
         )
 
-    def add(self, email: str) -> None:
-        """Count one failure (the count stops at the threshold: no need to go further)."""
-        self.strategy.hit(self.item, "signin-failures", _digest(email))
+    def add(self, key: str) -> None:
+        """Count one event (the count stops at the threshold: no need to go further)."""
+        self.strategy.hit(self.item, self.kind, _digest(key))
 
-    def reached(self, email: str) -> bool:
-        """Tell whether ``email`` has had as many failures as the threshold in the window."""
-        return not self.strategy.test(self.item, "signin-failures", _digest(email))
+    def reached(self, key: str) -> bool:
+        """Tell whether ``key`` has had as many events as the threshold in the window."""
+        return not self.strategy.test(self.item, self.kind, _digest(key))
 
-    def clear(self, email: str) -> None:
-        """Forget the failures of ``email``."""
-        self.strategy.clear(self.item, "signin-failures", _digest(email))
+    def clear(self, key: str) -> None:
+        """Forget the events of ``key``."""
+        self.strategy.clear(self.item, self.kind, _digest(key))
 
 
-def _counter() -> FailureCounter:
-    """Return this app's failure counter, built on first use (no connection at start-up)."""
+def _counter(kind: str = "signin-failures") -> HourlyCounter:
+    """Return one of this app's counters, built on first use (no connection at start-up)."""
     app = current_app
-    counter: FailureCounter | None = app.extensions.get(_EXTENSION)
-    if counter is None:
+    counters: dict[str, HourlyCounter] | None = app.extensions.get(_EXTENSION)
+    if counters is None:
         with _lock:
-            counter = app.extensions.get(_EXTENSION)
-            if counter is None:
+            counters = app.extensions.get(_EXTENSION)
+            if counters is None:
                 # The rate limits' Redis timeouts too: a Redis that stops answering is a
                 # quick 503, not a held thread.
                 storage = storage_from_string(
@@ -131,9 +142,16 @@ def _counter() -> FailureCounter:
                 )
                 if not isinstance(storage, Storage):  # an async+… URI: not for a WSGI app
                     raise TypeError("RATELIMIT_STORAGE_URI must name a synchronous storage")
-                counter = FailureCounter(storage, int(app.config["CAPTCHA_AFTER_FAILURES"]))
-                app.extensions[_EXTENSION] = counter
-    return counter
+                counters = {
+                    "signin-failures": HourlyCounter(
+                        storage, int(app.config["CAPTCHA_AFTER_FAILURES"]), "signin-failures"
+                    ),
+                    "signups": HourlyCounter(
+                        storage, int(app.config["CAPTCHA_AFTER_SIGNUPS"]), "signups"
+                    ),
+                }
+                app.extensions[_EXTENSION] = counters
+    return counters[kind]
 
 
 def captcha_enabled() -> bool:
@@ -160,8 +178,32 @@ def captcha_required(email: str) -> bool:
 
 
 def forget_all(app: Flask) -> None:
-    """Start ``app`` on a fresh counter (in memory: every failure forgotten; tests use it)."""
+    """Start ``app`` on fresh counters (in memory: every failure and sign-up forgotten)."""
     app.extensions.pop(_EXTENSION, None)
+
+
+# Sign-ups per client IP.
+
+
+def signup_captcha_enabled() -> bool:
+    """Tell whether the sign-up form ever asks for a captcha (``CAPTCHA_AFTER_SIGNUPS`` > 0)."""
+    return int(current_app.config["CAPTCHA_AFTER_SIGNUPS"]) > 0
+
+
+def signup_captcha_required() -> bool:
+    """Tell whether a sign-up from this request's IP needs a solved captcha too."""
+    return signup_captcha_enabled() and _counter("signups").reached(get_remote_address())
+
+
+def count_sign_up(**_: Any) -> None:
+    """Count an account just made (after its commit) for the IP of the request that made it."""
+    if has_request_context() and signup_captcha_enabled():
+        _counter("signups").add(get_remote_address())
+
+
+def subscribe(*_: Any) -> None:
+    """Count every sign-up, whatever made it (connecting again connects nothing new)."""
+    events.user_registered.connect(count_sign_up)
 
 
 # The captcha.

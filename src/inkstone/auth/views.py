@@ -17,7 +17,7 @@ from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from inkstone.auth import services, throttle
+from inkstone.auth import error_codes, services, throttle
 from inkstone.auth import throttle as captcha
 from inkstone.auth.forms import LoginForm, RegisterForm, show_conflict, show_refusal
 from inkstone.auth.invitations import InvitationRefused, Problem
@@ -30,6 +30,10 @@ from inkstone.extensions import db, limiter
 from inkstone.web.redirects import home_url, safe_next
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+# Sign-ups are counted per IP (for the sign-up captcha) wherever they are made.
+bp.record_once(throttle.subscribe)
+# The API's error codes of accounts and sign-in, for OpenAPI (and 401/403's generic codes).
+bp.record_once(error_codes.register)
 
 
 def _login_limit() -> str:
@@ -147,9 +151,11 @@ def register() -> ResponseReturnValue:
     if request.method == "GET":
         form.invitation.data = request.args.get("invite", "")
     invitation = form.invitation.data or None
+    show_captcha = throttle.signup_captcha_required()
     try:
         invited = services.check_registration(invitation=invitation) is not None
-        if form.validate_on_submit():
+        # A missing or wrong captcha stops the sign-up before anything is made.
+        if form.validate_on_submit() and not (show_captcha and _signup_captcha_missing(form)):
             try:
                 user = services.sign_up(
                     username=form.username.data,
@@ -171,7 +177,33 @@ def register() -> ResponseReturnValue:
     except (services.RegistrationClosed, InvitationRefused) as refused:
         db.session.rollback()
         return _refused(refused)
-    return render_template("auth/register.html", form=form, next=_next_param(), invited=invited)
+    return render_template(
+        "auth/register.html",
+        form=form,
+        next=_next_param(),
+        invited=invited,
+        show_captcha=show_captcha,
+    )
+
+
+def _signup_captcha_missing(form: RegisterForm) -> bool:
+    """Tell whether this sign-up lacks the solved captcha it needs (then say so)."""
+    if not form.captcha.data:
+        form.form_errors.append(
+            _(
+                "Several accounts were made from your network in the last hour. "
+                "To continue, also type the characters in the picture."
+            )
+        )
+        form.captcha.errors.append(_("Type the characters in the picture."))
+        captcha.discard()  # a new picture comes with the page
+        return True
+    if not captcha.solved(form.captcha.data):
+        form.captcha.errors.append(
+            _("Those characters do not match the picture. Please try this new one.")
+        )
+        return True
+    return False
 
 
 # What the sign-up page says when it cannot be used: a title and an explanation.

@@ -27,7 +27,7 @@ class DomainError(Exception):
     status_code = 422
     default_field = "body"
     # A stable machine-readable code for API clients, beside the message (None: the generic
-    # code of the HTTP status).
+    # code of the HTTP status). Every code is listed in ``ERROR_CODES``.
     default_code: str | None = None
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
@@ -70,6 +70,63 @@ class Unauthorized(DomainError):
 
     status_code = 401
     default_field = "credentials"
+
+
+# The stable machine codes of API errors, each with what it means: the one list behind the
+# OpenAPI description (``core.openapi``) and the README's table. A client branches on these,
+# never on the message (which may change or be translated); codes are never renamed or reused.
+# Core lists the generic ones; each feature adds its own with ``register_error_codes`` when the
+# app is built (a test checks that every ``code="…"`` in the code base is listed).
+ERROR_CODES: dict[str, str] = {
+    "request.malformed": "The body is not valid JSON in UTF-8, or is nested too deeply",
+    "request.invalid": "A field is missing or invalid, or the input breaks a rule; "
+    "`errors` names the fields",
+    "request.too_large": "The body, a file, the request line or the headers are larger "
+    "than the limit",
+    "request.method_not_allowed": "The path does not take this HTTP method",
+    "request.unsupported_media_type": "The body is not of a type this operation takes",
+    "request.rejected": "Any other refusal of the request (a 4xx status not listed here)",
+    "not_found": "The object does not exist, or is not visible to you",
+    "conflict": "The change clashes with existing data (a taken username, a duplicate)",
+    "rate_limited": "Too many requests: wait (see `Retry-After`) and try again",
+    "server_error": "A bug on the server: it has been logged",
+    "unavailable": "The database or another service is busy or briefly down: nothing was "
+    "changed; try again after `Retry-After` seconds",
+}
+
+# The code of an error that names none: by its HTTP status (401 and 403 are the accounts
+# feature's to name).
+STATUS_CODES: dict[int, str] = {
+    400: "request.malformed",
+    404: "not_found",
+    405: "request.method_not_allowed",
+    409: "conflict",
+    413: "request.too_large",
+    414: "request.too_large",
+    415: "request.unsupported_media_type",
+    422: "request.invalid",
+    429: "rate_limited",
+    431: "request.too_large",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def register_error_codes(
+    codes: Mapping[str, str], *, statuses: Mapping[int, str] | None = None
+) -> None:
+    """List a feature's error codes (code → one-line meaning), and the generic code of any
+    HTTP status it owns (such as 401). Registering the same again changes nothing."""
+    for status, code in (statuses or {}).items():
+        if code not in codes and code not in ERROR_CODES:
+            raise ValueError(f"{code} is not listed")
+        STATUS_CODES[status] = code
+    ERROR_CODES.update(codes)
+
+
+def code_for_status(status: int) -> str:
+    """Return the generic error code of an HTTP status (4xx and 5xx)."""
+    return STATUS_CODES.get(status) or ("server_error" if status >= 500 else "request.rejected")
 
 
 INVALID_JSON = "request body is not valid JSON (UTF-8)"
@@ -144,14 +201,19 @@ def validation_errors(detail: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def api_error_processor(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
-    """Render every HTTP error under ``/api/`` as ``{"errors": {field: [message]}}``."""
+    """Render every HTTP error under ``/api/`` as ``{"errors": {field: [message]}, "code": …}``.
+
+    ``abort(status, extra_data={"errors": …, "code": …})`` may name both; else the code is
+    the status's.
+    """
     if error.status_code == 422 and isinstance(error.detail, Mapping) and error.detail:
         errors = validation_errors(error.detail)
     elif isinstance(error.extra_data.get("errors"), Mapping):
         errors = dict(error.extra_data["errors"])
     else:
         errors = {"body": [str(error.message)]}
-    return error_body(errors), error.status_code, error.headers
+    code = error.extra_data.get("code") or code_for_status(error.status_code)
+    return error_body(errors, code=code), error.status_code, error.headers
 
 
 class OutageLogFilter(logging.Filter):
@@ -184,7 +246,8 @@ def register_error_handlers(app: APIFlask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Any:
         if is_api_request():
-            return error_body(error.errors(), code=error.code), error.status_code
+            code = error.code or code_for_status(error.status_code)
+            return error_body(error.errors(), code=code), error.status_code
         return _html_error(error.status_code, error)
 
     @app.errorhandler(HTTPException)
@@ -196,7 +259,7 @@ def register_error_handlers(app: APIFlask) -> None:
             return unavailable(error.original_exception)  # type: ignore[attr-defined]
         if is_api_request() and code == 400 and isinstance(getattr(error, "data", None), Mapping):
             # webargs could not decode the body: malformed JSON or invalid UTF-8.
-            return error_body({"body": [INVALID_JSON]}), 422
+            return error_body({"body": [INVALID_JSON]}, code="request.malformed"), 422
         if is_api_request():
             headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
             message = error.description or error.name
@@ -212,7 +275,7 @@ def register_error_handlers(app: APIFlask) -> None:
             return unavailable(error)
         app.logger.error("unhandled error", exc_info=error)
         if is_api_request():
-            return error_body({"body": ["Internal server error"]}), 500
+            return error_body({"body": ["Internal server error"]}, code="server_error"), 500
         return _html_error(500, error)
 
     def unavailable(error: BaseException) -> Any:
@@ -223,14 +286,14 @@ def register_error_handlers(app: APIFlask) -> None:
             request_ctx._session = app.session_interface.make_null_session(app)
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if is_api_request():
-            return error_body({"body": [UNAVAILABLE]}), 503, headers
+            return error_body({"body": [UNAVAILABLE]}, code="unavailable"), 503, headers
         return _html_error(503, error, headers=headers.items())
 
     @app.errorhandler(RecursionError)
     def handle_recursion(error: RecursionError) -> Any:
         # webargs decodes bodies with the stdlib json module, which recurses once per level.
         if is_api_request() and _raised_decoding_json(error):
-            return error_body({"body": [TOO_DEEP]}), 422
+            return error_body({"body": [TOO_DEEP]}, code="request.malformed"), 422
         return handle_unexpected(error)
 
 

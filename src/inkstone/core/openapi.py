@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from inkstone.core.db.ids import ID_MAX
+from inkstone.core.errors import ERROR_CODES
 from inkstone.core.schemas import ErrorOut
 
 API_PREFIX = "/api/v1"
@@ -21,7 +22,9 @@ OPENAPI_CONFIG: dict[str, Any] = {
     "INFO": {
         "description": (
             "Inkstone's JSON API. RealWorld (Conduit) resources keep their exact shapes; "
-            'errors are `{"errors": {"<field>": ["message"]}}`. Also served at `/api`. '
+            'errors are `{"errors": {"<field>": ["message"]}, "code": "<code>"}`: RealWorld\'s '
+            "envelope with a stable machine code beside it (listed in the `ErrorOut` schema). "
+            "Also served at `/api`. "
             "A request line over 8,190 bytes is refused with 414, headers over 8,190 bytes "
             "each (or more than 100 of them) with 431, before any operation is reached."
         ),
@@ -66,6 +69,7 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     _declare_operation_tags(spec)
     _bound_id_parameters(spec)
     _document_outages(spec)
+    _document_error_codes(spec)
     _forbid_nul(spec)
     _strip_api_prefix(spec)
     return spec
@@ -115,6 +119,26 @@ def _document_outages(spec: dict[str, Any]) -> None:
     """Any operation may answer 503 with ``Retry-After`` while a dependency is down."""
     for operation in _operations(spec):
         operation.setdefault("responses", {}).setdefault("503", UNAVAILABLE_RESPONSE)
+
+
+def _document_error_codes(spec: dict[str, Any]) -> None:
+    """Add the stable ``code`` beside ``errors`` in the error schema, listing every code."""
+    schema = spec.get("components", {}).get("schemas", {}).get("ErrorOut")
+    if schema is None:
+        return
+    listing = "\n".join(f"- `{code}`: {meaning}" for code, meaning in ERROR_CODES.items())
+    schema.setdefault("properties", {})["code"] = {
+        "type": "string",
+        "enum": list(ERROR_CODES),
+        "description": (
+            "A stable machine code for the error (branch on it, not on the messages, which "
+            f"may change or be translated):\n\n{listing}"
+        ),
+    }
+    schema["description"] = (
+        '`{"errors": {"<field>": ["message", …]}, "code": "<code>"}`: RealWorld\'s error '
+        "envelope and a stable machine code."
+    )
 
 
 # No NUL character anywhere (PostgreSQL text cannot hold one: the server answers 422).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask_talisman import Talisman
@@ -101,6 +102,23 @@ class FixedTalisman(Talisman):  # type: ignore[misc]  # flask-talisman has no ty
         return response
 
 
+def _provider_origins(app: Flask) -> list[str]:
+    """Return the origins of the sign-in providers' pages.
+
+    The "Continue with …" buttons post here and are redirected to the provider, and
+    browsers hold that redirect to ``form-action`` too. An OpenID Connect provider's pages
+    are taken to be on its issuer's origin (discovery could say otherwise only at run time).
+    """
+    origins = []
+    for provider in app.config.get("SIGNIN_PROVIDERS", ()):
+        if provider.kind == "github":
+            origins.append("https://github.com")
+        else:
+            parts = urlsplit(provider.issuer)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
+
+
 def init_security(app: Flask) -> None:
     """Trust the configured proxies' forwarded headers; send the security headers."""
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
@@ -116,7 +134,10 @@ def init_security(app: Flask) -> None:
         "session_cookie_http_only": True,
         "session_cookie_samesite": "Lax",
         "frame_options": "DENY",
-        "content_security_policy": CONTENT_SECURITY_POLICY,
+        "content_security_policy": {
+            **CONTENT_SECURITY_POLICY,
+            "form-action": ["'self'", *_provider_origins(app)],
+        },
         "content_security_policy_nonce_in": ["script-src"],
         "permissions_policy": PERMISSIONS_POLICY,
         "referrer_policy": "strict-origin-when-cross-origin",

@@ -168,7 +168,8 @@ def _close_without_waiting(sock: socket.socket) -> None:
 def _refusal(status: int, message: str, *, api: bool) -> bytes:
     """Return a whole response refusing a request, JSON for the API, HTML elsewhere."""
     if api:
-        body = orjson.dumps({"errors": {"body": [message]}})
+        # Every status refused here is a size limit: the API's stable code for it.
+        body = orjson.dumps({"errors": {"body": [message]}, "code": "request.too_large"})
         kind = b"application/json"
     else:
         body = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{message}</p>".encode()
