@@ -20,7 +20,7 @@ UV := uv
 UV_DEP :=
 endif
 
-.PHONY: help install run migrate seed test lint fmt bench clean cluster cluster-stop test-cluster
+.PHONY: help install run migrate seed test lint fmt bench clean cluster cluster-stop test-cluster provider-mock
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -41,6 +41,17 @@ seed: migrate  ## Load demo data if the database is empty
 
 run: seed  ## Migrate, seed on first run, serve web + worker at http://127.0.0.1:5000
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+# Three people to sign in as with one click: a new reader (a verified address), someone whose
+# verified address is the demo account's (no merge: they are told to sign in and link), and
+# one whose address the provider has not verified (refused). Any other "sub" typed in works too.
+MOCK_USERS = \
+	--user-claims '{"sub": "reader", "email": "reader@provider.test", "email_verified": true, "preferred_username": "mockreader", "name": "Mock Reader"}' \
+	--user-claims '{"sub": "demo", "email": "demo@inkstone.test", "email_verified": true}' \
+	--user-claims '{"sub": "unverified", "email": "someone@provider.test", "email_verified": false}'
+
+provider-mock: install  ## A local OpenID Connect provider on 127.0.0.1:9400 (see README: Signing in)
+	$(BIN)/python -W ignore -m oidc_provider_mock --port 9400 $(MOCK_USERS)
 
 test: install  ## Run the test suite
 	$(BIN)/pytest

@@ -25,6 +25,7 @@ DEFAULTS = {
     "announcementHtml": "",
     "defaultLanguage": "",
     "commentsEnabled": True,
+    "requireTwoFactorForStaff": False,
 }
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -58,7 +58,7 @@ def _sign_in(page, username: str) -> None:
     page.get_by_label("Email").fill(f"{username}@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     with page.expect_navigation(url=re.compile(r"/$")):
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def _api(live_server, path: str, *, token: str | None = None, body: dict | None = None) -> int:

@@ -39,7 +39,7 @@ def sign_in(page, username: str) -> None:
     page.get_by_label("Email").fill(f"{username}@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     with page.expect_navigation(url=re.compile(r"/$")):
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def write(page, title: str, body: str, tags: str, button: str) -> None:

@@ -120,6 +120,8 @@ OPEN_SITE = {
     "requireEmailConfirmation": False,
     "commentsEnabled": True,
     "defaultLanguage": "",
+    # Staff must keep signing in through the API without a second factor.
+    "requireTwoFactorForStaff": False,
 }
 
 

@@ -33,6 +33,13 @@ _LANGUAGE_HELP = (
 )
 
 
+_STAFF_2FA_HELP = (
+    "Moderators and administrators must have a second factor (an authenticator app or a "
+    "passkey): without one, the site walks them through setting it up before anything else "
+    "and their API sign-in answers 403 `auth.two_factor_setup_required`."
+)
+
+
 class SettingsFields(Schema):
     site_name = String(required=True, data_key="siteName")
     tagline = String(required=True)
@@ -58,6 +65,11 @@ class SettingsFields(Schema):
         metadata={"enum": list(DEFAULT_LANGUAGES), "description": _LANGUAGE_HELP},
     )
     comments_enabled = Boolean(required=True, data_key="commentsEnabled")
+    require_two_factor_for_staff = Boolean(
+        required=True,
+        data_key="requireTwoFactorForStaff",
+        metadata={"description": _STAFF_2FA_HELP},
+    )
 
 
 class SettingsOut(OutputSchema):
@@ -86,6 +98,9 @@ class SettingsUpdateFields(InputSchema):
         metadata={"description": _LANGUAGE_HELP},
     )
     comments_enabled = StrictBoolean(data_key="commentsEnabled")
+    require_two_factor_for_staff = StrictBoolean(
+        data_key="requireTwoFactorForStaff", metadata={"description": _STAFF_2FA_HELP}
+    )
 
 
 class SettingsIn(InputSchema):
