@@ -77,13 +77,19 @@ def _captcha_missing(form: LoginForm) -> bool:
     """Tell whether this attempt needs a solved captcha and lacks one (then say so)."""
     if not throttle.captcha_required(form.email.data):
         return False
+    return _captcha_unsolved(
+        form,
+        _(
+            "Several attempts to sign in with this email address have failed. "
+            "To continue, also type the characters in the picture."
+        ),
+    )
+
+
+def _captcha_unsolved(form: LoginForm | RegisterForm, why: str) -> bool:
+    """Tell whether the form's captcha answer is missing or wrong (then say so: ``why`` first)."""
     if not form.captcha.data:
-        form.form_errors.append(
-            _(
-                "Several attempts to sign in with this email address have failed. "
-                "To continue, also type the characters in the picture."
-            )
-        )
+        form.form_errors.append(why)
         form.captcha.errors.append(_("Type the characters in the picture."))
         captcha.discard()  # a new picture comes with the page
         return True
@@ -176,7 +182,7 @@ def register() -> ResponseReturnValue:
                 return redirect(_next_url())
     except (services.RegistrationClosed, InvitationRefused) as refused:
         db.session.rollback()
-        return _refused(refused)
+        return refused_sign_up(refused, next_param=_next_param())
     return render_template(
         "auth/register.html",
         form=form,
@@ -188,22 +194,13 @@ def register() -> ResponseReturnValue:
 
 def _signup_captcha_missing(form: RegisterForm) -> bool:
     """Tell whether this sign-up lacks the solved captcha it needs (then say so)."""
-    if not form.captcha.data:
-        form.form_errors.append(
-            _(
-                "Several accounts were made from your network in the last hour. "
-                "To continue, also type the characters in the picture."
-            )
-        )
-        form.captcha.errors.append(_("Type the characters in the picture."))
-        captcha.discard()  # a new picture comes with the page
-        return True
-    if not captcha.solved(form.captcha.data):
-        form.captcha.errors.append(
-            _("Those characters do not match the picture. Please try this new one.")
-        )
-        return True
-    return False
+    return _captcha_unsolved(
+        form,
+        _(
+            "Several accounts were made from your network in the last hour. "
+            "To continue, also type the characters in the picture."
+        ),
+    )
 
 
 # What the sign-up page says when it cannot be used: a title and an explanation.
@@ -232,8 +229,8 @@ INVITATION_PROBLEMS = {
 }
 
 
-def _refused(error: Exception) -> ResponseReturnValue:
-    """Answer 403 with a page saying why this visitor cannot sign up."""
+def refused_sign_up(error: Exception, *, next_param: str | None) -> ResponseReturnValue:
+    """Answer 403 with a page saying why this visitor cannot sign up (closed, invitation)."""
     title, message = (
         INVITATION_PROBLEMS[error.problem] if isinstance(error, InvitationRefused) else CLOSED
     )
@@ -241,7 +238,7 @@ def _refused(error: Exception) -> ResponseReturnValue:
         "auth/register_refused.html",
         title=title,
         message=str(message) % {"site": site_settings().name},
-        next=_next_param(),
+        next=next_param,
     )
     return page, 403
 

@@ -24,8 +24,10 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
 
 from inkstone.auth import signin_flow
+from inkstone.auth.factors import Passkey
 from inkstone.auth.models import User
 from inkstone.auth.passkeys import ceremony, services
 from inkstone.auth.passkeys.ceremony import REGISTER, SECOND_FACTOR, SIGN_IN
@@ -204,19 +206,9 @@ def login_options() -> ResponseReturnValue:
 @limiter.limit(_signin_limit)
 def login() -> ResponseReturnValue:
     """Sign in with a passkey (both factors at once); answer where to go next."""
-    credential = ceremony.credential_of(ceremony.posted_json())
-    if credential is None:
-        return ceremony.malformed()
-    kept = ceremony.take_challenge(SIGN_IN)
-    if kept is None:
-        return ceremony.expired()
-    try:
-        passkey = services.verify_passkey(
-            credential=credential, challenge=kept[0], rp=ceremony.relying_party()
-        )
-    except DomainError as refused:
-        db.session.commit()  # the audited failure stays
-        return ceremony.domain_error(refused)
+    passkey = _verified(SIGN_IN)
+    if isinstance(passkey, BaseResponse):
+        return passkey
     user = db.session.get(User, passkey.user_id)  # loaded already: no query
     assert user is not None  # verify_passkey checked the owner
     next_url = safe_next(request.args.get("next"), default=home_url())
@@ -246,22 +238,35 @@ def second_factor_options() -> ResponseReturnValue:
 @limiter.limit(_signin_limit)
 def second_factor() -> ResponseReturnValue:
     """Pass the second factor of a waiting sign-in with one of that person's passkeys."""
+    pending = signin_flow.pending_sign_in()
+    if pending is None:
+        ceremony.take_challenge(SECOND_FACTOR)  # used up either way
+        return ceremony.expired()
+    verified = _verified(SECOND_FACTOR, user=pending[0])
+    if isinstance(verified, BaseResponse):
+        return verified
+    body = ceremony.posted_json() or {}
+    return _json_redirect(signin_flow.second_factor_passed(trust=body.get("trust") is True))
+
+
+def _verified(purpose: str, *, user: User | None = None) -> Passkey | BaseResponse:
+    """Return the passkey the posted answer proves (``user``'s, if given), or the refusal.
+
+    The challenge kept for ``purpose`` is used up either way; a refusal is audited.
+    """
     credential = ceremony.credential_of(ceremony.posted_json())
     if credential is None:
         return ceremony.malformed()
-    kept = ceremony.take_challenge(SECOND_FACTOR)
-    pending = signin_flow.pending_sign_in()
-    if kept is None or pending is None:
+    kept = ceremony.take_challenge(purpose)
+    if kept is None:
         return ceremony.expired()
     try:
-        services.verify_passkey(
-            credential=credential, challenge=kept[0], rp=ceremony.relying_party(), user=pending[0]
+        return services.verify_passkey(
+            credential=credential, challenge=kept[0], rp=ceremony.relying_party(), user=user
         )
     except DomainError as refused:
         db.session.commit()  # the audited failure stays
         return ceremony.domain_error(refused)
-    body = ceremony.posted_json() or {}
-    return _json_redirect(signin_flow.second_factor_passed(trust=body.get("trust") is True))
 
 
 def _json_redirect(result: ResponseReturnValue) -> Response:

@@ -8,11 +8,8 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import _
 
-from inkstone.auth.invitations import InvitationRefused
-from inkstone.auth.views import CLOSED, INVITATION_PROBLEMS
 from inkstone.core.config import Provider
 from inkstone.core.errors import RETRY_AFTER_SECONDS
-from inkstone.core.site import site_settings
 
 
 def problem(
@@ -41,17 +38,3 @@ def unreachable(provider: Provider) -> ResponseReturnValue:
         status=503,
     )
     return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-
-
-def refused_sign_up(error: Exception) -> ResponseReturnValue:
-    """Answer 403 with the sign-up page's refusal (closed, or invitation only)."""
-    title, message = (
-        INVITATION_PROBLEMS[error.problem] if isinstance(error, InvitationRefused) else CLOSED
-    )
-    page = render_template(
-        "auth/register_refused.html",
-        title=title,
-        message=str(message) % {"site": site_settings().name},
-        next=None,
-    )
-    return page, 403

@@ -25,10 +25,11 @@ from inkstone.auth.models import SIGN_IN_STATUSES, User
 from inkstone.auth.providers import clients
 from inkstone.auth.providers import services as links
 from inkstone.auth.providers.clients import ProviderAccount
-from inkstone.auth.providers.pages import problem, refused_sign_up, unreachable
+from inkstone.auth.providers.pages import problem, unreachable
 from inkstone.auth.services import RegistrationClosed, record_sign_in
 from inkstone.auth.signin import sign_in
 from inkstone.auth.signin_flow import first_factor_passed
+from inkstone.auth.views import refused_sign_up
 from inkstone.core.config import Provider
 from inkstone.core.errors import Conflict
 from inkstone.core.site import site_settings
@@ -183,7 +184,7 @@ def _sign_in_or_up(
         )
     except (RegistrationClosed, InvitationRefused) as refused:
         db.session.rollback()
-        return refused_sign_up(refused)
+        return refused_sign_up(refused, next_param=None)
     except (Conflict, IntegrityError):  # the same provider account, twice at once
         db.session.rollback()
         return problem(
