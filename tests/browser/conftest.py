@@ -130,14 +130,22 @@ def _watch(page: Any, errors: BrowserErrors) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_counts(request: pytest.FixtureRequest) -> None:
+    """Start each test on fresh sign-in failure and sign-up counts.
+
+    They are kept outside the database, for the whole session's server, and every browser
+    is 127.0.0.1: a fourth sign-up in the session would otherwise meet the captcha.
+    """
+    if "live_server" in request.fixturenames:
+        throttle.forget_all(request.getfixturevalue("live_server").app)
+
+
 @pytest.fixture
 def new_page(
     browser: Any, live_server: LiveServer
 ) -> Iterator[Callable[..., tuple[Any, BrowserErrors]]]:
     """Return a factory of fresh pages (own cookies) that must end the test error-free."""
-    # Failed sign-ins and sign-ups per IP are counted outside the database, for the whole
-    # session's server: each test starts on fresh counts (every browser is 127.0.0.1).
-    throttle.forget_all(live_server.app)
     contexts: list[Any] = []
     watched: list[BrowserErrors] = []
 

@@ -185,6 +185,7 @@ class ContractData:
         """Keep up with an answer about the user: a new token, or the account deleted."""
         if status == 200 and (method, path) in NEW_TOKEN:
             self.token = body()["user"]["token"]
+            self.username = body()["user"]["username"]  # PUT /user may have renamed it
         elif status == 204 and (method, path) in DELETES_THE_USER:
             self.start_over()  # a generated request guessed the password it had just set
         elif (
