@@ -28,6 +28,7 @@ from inkstone.auth.audit import Event, record_event
 from inkstone.auth.factors import NAME_MAX, ExternalIdentity, Passkey, RecoveryCode, TotpDevice
 from inkstone.auth.models import SIGN_IN_STATUSES, RoleName, User
 from inkstone.core.db import utcnow
+from inkstone.core.db.ids import is_possible_id
 from inkstone.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from inkstone.core.site import site_settings
 from inkstone.extensions import db
@@ -223,7 +224,8 @@ def _clean_name(name: str) -> str:
 
 
 def _own_passkey(*, user: User, passkey_id: int) -> Passkey:
-    passkey = db.session.get(Passkey, passkey_id)
+    # A number no row can have (past 64 bits) is no passkey, not a database error.
+    passkey = db.session.get(Passkey, passkey_id) if is_possible_id(passkey_id) else None
     if passkey is None or passkey.user_id != user.id:
         raise NotFound(_("There is no such passkey."), code="passkey.not_found")
     return passkey
