@@ -57,7 +57,7 @@ def test_duplicate_email_is_a_conflict(taken):
 def test_database_unique_index_on_lower_username_backs_the_check(monkeypatch):
     _register()
     # Simulate losing a race: the pre-check passes, the unique index still refuses.
-    monkeypatch.setattr(services, "_ensure_available", lambda **_: None)
+    monkeypatch.setattr(services, "ensure_available", lambda **_: None)
     with pytest.raises(Conflict) as caught:
         services.register_user(
             username="ALICE", email="other@example.org", password=DEFAULT_PASSWORD

@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,17 +69,15 @@ class LiveServer:
     thread: threading.Thread = field(repr=False)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Serve a fresh site on 127.0.0.1 for the whole browser session."""
-    instance = tmp_path_factory.mktemp("browser-instance")
-    url = f"sqlite:///{instance / 'browser.db'}"
-    app = create_app(app_config(instance, url))
+@contextmanager
+def serve_site(instance: Path, name: str, **overrides: Any) -> Iterator[LiveServer]:
+    """Serve a fresh, migrated site (its own SQLite file in ``instance``) on 127.0.0.1."""
+    app = create_app(app_config(instance, f"sqlite:///{instance / 'site.db'}", **overrides))
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS_DIR)
         db.engine.dispose()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, server, thread)
@@ -88,6 +87,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Serve a fresh site on 127.0.0.1 for the whole browser session."""
+    with serve_site(tmp_path_factory.mktemp("browser-instance"), "live-server") as site:
+        yield site
 
 
 @pytest.fixture(scope="session")

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
-import flask_migrate
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from inkstone.app import create_app
-from inkstone.extensions import db
 from tests.auth.providers.mock import mock_issuer, provider_settings, set_claims
-from tests.browser.conftest import LiveServer
-from tests.conftest import MIGRATIONS_DIR, app_config
+from tests.browser.conftest import LiveServer, serve_site
 
 pytestmark = pytest.mark.slow
 
@@ -31,23 +25,8 @@ def issuer() -> Iterator[str]:
 def provider_site(tmp_path_factory: pytest.TempPathFactory, issuer: str) -> Iterator[LiveServer]:
     """The site with the mock provider configured, served on loopback with its own database."""
     instance = tmp_path_factory.mktemp("providers-instance")
-    app = create_app(
-        app_config(instance, f"sqlite:///{instance / 'site.db'}", **provider_settings(issuer))
-    )
-    with app.app_context():
-        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
-        db.engine.dispose()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="provider-site", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, server, thread)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
+    with serve_site(instance, "provider-site", **provider_settings(issuer)) as site:
+        yield site
 
 
 def test_continue_with_a_provider_signs_up_and_in(browser: Any, provider_site: LiveServer, issuer):

@@ -34,6 +34,8 @@ PROVIDER_MAX = 40
 SUBJECT_MAX = 255
 
 
+# The longest second-factor code anyone types: longer is neither an app's code nor a recovery code.
+CODE_MAX = 32
 NAME_MAX = 64
 CREDENTIAL_ID_MAX = 1366  # base64url of WebAuthn's 1,023-byte maximum
 

@@ -6,6 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Email, Nested, String
 from apiflask.validators import Length, Regexp
 
+from inkstone.auth.factors import CODE_MAX
 from inkstone.auth.models import BIO_MAX, EMAIL_MAX, IMAGE_MAX, USERNAME_MAX
 from inkstone.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from inkstone.core.schemas import InputSchema, OutputSchema, TextOrEmpty
@@ -17,16 +18,13 @@ INVITATION_MAX = 1024  # longer is malformed (422); a token not made here is ref
 _username = Regexp(USERNAME_PATTERN, error="may contain only letters, digits, '.', '-' and '_'")
 
 
-OTP_MAX = 32  # longer is neither an app's code nor a recovery code
-
-
 class LoginFields(InputSchema):
     email = String(required=True, validate=Length(1, EMAIL_MAX))
     password = String(required=True, validate=Length(1, PASSWORD_MAX))
     otp = String(
         allow_none=True,
         load_default=None,
-        validate=Length(0, OTP_MAX),
+        validate=Length(0, CODE_MAX),
         metadata={
             "description": "For an account with two-factor authentication: the 6-digit code "
             "of its authenticator app, or one of its recovery codes (used up). Without it such "

@@ -62,7 +62,8 @@ TAKEN = "has already been taken"
 LOOKS_TAKEN = "looks too much like a username already taken"
 
 
-def _ensure_available(*, username: str | None, email: str | None, exclude: int | None) -> None:
+def ensure_available(*, username: str | None, email: str | None, exclude: int | None) -> None:
+    """Raise unless ``username`` and ``email`` may be taken (by account ``exclude``, if given)."""
     if username is not None:
         if is_deleted_username(username):  # reserved: pages show such a name as "deleted user"
             raise Conflict(TAKEN, field="username")
@@ -111,7 +112,7 @@ def register_user(
     username = tidy(username)
     email = normalize_email(email)
     ensure_good_password(password, username=username, email=email)
-    _ensure_available(username=username, email=email, exclude=None)
+    ensure_available(username=username, email=email, exclude=None)
     role_row = db.session.scalar(select(Role).where(Role.name == role.value))
     user = User(
         username=username,
@@ -242,7 +243,7 @@ def update_user(*, user: User, changes: Mapping[str, Any]) -> User:
     if email is not None:
         email = normalize_email(email)
     new_email = email if email and email != user.email else None
-    _ensure_available(
+    ensure_available(
         username=username if username and username != user.username else None,
         email=new_email,
         exclude=user.id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from inkstone.core.db import server_options, sqlite_options
+from inkstone.core.providers import Provider, ProviderConfigError, signin_providers
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "please-change-me"})
 ENVIRONMENTS = ("development", "testing", "production")
@@ -36,70 +36,6 @@ def _to_bool(value: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ValueError(f"not a boolean: {value!r}")
-
-
-@dataclass(frozen=True)
-class Provider:
-    """A third-party sign-in provider: an OpenID Connect issuer, or GitHub (OAuth 2)."""
-
-    name: str  # lower case, in URLs: /login/with/<name>
-    display_name: str
-    client_id: str
-    client_secret: str
-    issuer: str = ""  # "" for GitHub, which is not an OpenID Connect provider
-    kind: str = "oidc"  # "oidc" or "github"
-
-
-_PROVIDER_KEY = re.compile(r"^(?:INKSTONE_)?OIDC_([A-Z0-9]+)_ISSUER$")
-
-
-def signin_providers(environ: Mapping[str, Any]) -> tuple[Provider, ...]:
-    """Return the sign-in providers ``environ`` configures (``ConfigError`` if half-set).
-
-    ``OIDC_<NAME>_ISSUER`` (the issuer URL; discovery reads
-    ``<issuer>/.well-known/openid-configuration``), ``OIDC_<NAME>_CLIENT_ID``,
-    ``OIDC_<NAME>_CLIENT_SECRET`` and, optionally, ``OIDC_<NAME>_DISPLAY_NAME``; GitHub by
-    ``GITHUB_CLIENT_ID`` and ``GITHUB_CLIENT_SECRET``. Each may carry the ``INKSTONE_`` prefix.
-    """
-
-    def read(key: str) -> str:
-        value = environ.get(f"INKSTONE_{key}", environ.get(key, ""))
-        return str(value).strip() if value is not None else ""
-
-    found: dict[str, Provider] = {}
-    for key in environ:
-        match = _PROVIDER_KEY.match(str(key))
-        if match is None or match[1] == "GITHUB":
-            continue
-        upper = match[1]
-        issuer = read(f"OIDC_{upper}_ISSUER").rstrip("/")
-        if not issuer:
-            continue
-        if not issuer.startswith(("https://", "http://")):
-            raise ConfigError(f"OIDC_{upper}_ISSUER must be an http(s) URL, got {issuer!r}")
-        client_id = read(f"OIDC_{upper}_CLIENT_ID")
-        if not client_id:
-            raise ConfigError(f"OIDC_{upper}_ISSUER is set but OIDC_{upper}_CLIENT_ID is not")
-        found[upper.lower()] = Provider(
-            name=upper.lower(),
-            display_name=read(f"OIDC_{upper}_DISPLAY_NAME") or upper.title(),
-            client_id=client_id,
-            client_secret=read(f"OIDC_{upper}_CLIENT_SECRET"),
-            issuer=issuer,
-        )
-    github_id = read("GITHUB_CLIENT_ID")
-    if github_id:
-        secret = read("GITHUB_CLIENT_SECRET")
-        if not secret:
-            raise ConfigError("GITHUB_CLIENT_ID is set but GITHUB_CLIENT_SECRET is not")
-        found["github"] = Provider(
-            name="github",
-            display_name="GitHub",
-            client_id=github_id,
-            client_secret=secret,
-            kind="github",
-        )
-    return tuple(found[name] for name in sorted(found))
 
 
 @dataclass(frozen=True)
@@ -237,7 +173,10 @@ class Settings:
             if key in hints:
                 values[key] = _coerce(key, hints[key], value) if isinstance(value, str) else value
         if "SIGNIN_PROVIDERS" not in values:
-            values["SIGNIN_PROVIDERS"] = signin_providers({**os.environ, **(overrides or {})})
+            try:
+                values["SIGNIN_PROVIDERS"] = signin_providers({**os.environ, **(overrides or {})})
+            except ProviderConfigError as half_set:
+                raise ConfigError(str(half_set)) from half_set
         settings = cls(**values)
         return settings._finish()
 

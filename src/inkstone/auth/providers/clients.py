@@ -14,7 +14,7 @@ from typing import Any
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
-from inkstone.core.config import Provider
+from inkstone.core.providers import Provider
 
 # Seconds any call to a provider may take (discovery, keys, token, user info): a hung issuer
 # must not hold one of our worker threads for long.

@@ -8,8 +8,8 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import _
 
-from inkstone.core.config import Provider
 from inkstone.core.errors import RETRY_AFTER_SECONDS
+from inkstone.core.providers import Provider
 
 
 def problem(

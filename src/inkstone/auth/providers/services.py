@@ -20,16 +20,16 @@ from inkstone.auth.invitations import use_invitation
 from inkstone.auth.models import EMAIL_MAX, USERNAME_MAX, Role, RoleName, User, UserStatus
 from inkstone.auth.providers.clients import ProviderAccount
 from inkstone.auth.services import (
-    _ensure_available,
     check_registration,
+    ensure_available,
     flush_unique,
     normalize_email,
 )
 from inkstone.auth.usernames import tidy
 from inkstone.core import events
-from inkstone.core.config import Provider
 from inkstone.core.db import utcnow
 from inkstone.core.errors import Conflict, DomainError, Invalid, PermissionDenied
+from inkstone.core.providers import Provider
 from inkstone.extensions import db
 
 # Letters (any script), digits, ".", "-", "_": what the sign-up form accepts.
@@ -202,7 +202,7 @@ def _free_username(hint: str) -> str:
     candidates = [base, *numbered, *fallback]
     for candidate in candidates:
         try:
-            _ensure_available(username=candidate, email=None, exclude=None)
+            ensure_available(username=candidate, email=None, exclude=None)
         except (Conflict, Invalid):
             continue
         return candidate

@@ -30,8 +30,8 @@ from inkstone.auth.services import RegistrationClosed, record_sign_in
 from inkstone.auth.signin import sign_in
 from inkstone.auth.signin_flow import first_factor_passed
 from inkstone.auth.views import refused_sign_up
-from inkstone.core.config import Provider
 from inkstone.core.errors import Conflict
+from inkstone.core.providers import Provider
 from inkstone.core.site import site_settings
 from inkstone.extensions import db
 from inkstone.web.redirects import home_url, safe_next

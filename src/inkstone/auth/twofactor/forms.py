@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from inkstone.auth.factors import CODE_MAX
 from inkstone.auth.passwords import PASSWORD_MAX
-from inkstone.auth.twofactor.services import CODE_MAX
 
 _CODE_ATTRS = {"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
 

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select, update
 
 from inkstone.auth.audit import Event, record_event
 from inkstone.auth.factors import (
+    CODE_MAX,
     Passkey,
     RecoveryCode,
     TotpDevice,
@@ -38,7 +39,6 @@ RECOVERY_CODES = 10
 # Lowercase letters and digits without look-alikes (no 0/o, 1/l/i, 8/b, 5/s, 2/z).
 RECOVERY_ALPHABET = "acdefghjkmnpqrtuvwxy34679"
 RECOVERY_PART = 5  # a code reads "xxxxx-xxxxx"
-CODE_MAX = 32  # longer input is neither a TOTP code nor a recovery code
 STAFF_ROLES = frozenset({RoleName.ADMIN.value, RoleName.MODERATOR.value})
 
 
