@@ -8,7 +8,9 @@ from typing import Any
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
+from inkstone.auth.audit import AuditEvent
 from inkstone.auth.models import User
 from inkstone.auth.twofactor import services
 from inkstone.extensions import db
@@ -90,3 +92,13 @@ def code_step(client: Any, code: str, trust: bool = False) -> Any:
 
 def is_signed_in(client: Any) -> bool:
     return client.get("/settings").status_code == 200
+
+
+def audited(app: Any, kind: Any, user: User) -> list[AuditEvent]:
+    """Return the events of ``kind`` about ``user`` (other tests' apps may leave events of
+    unknown addresses behind in the same database)."""
+    with app.app_context():
+        query = select(AuditEvent).where(
+            AuditEvent.event == kind.value, AuditEvent.user_id == user.id
+        )
+        return list(db.session.scalars(query))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from inkstone.auth.audit import AuditEvent, Event
-from inkstone.extensions import db
+from inkstone.auth.audit import Event
+from tests.auth.twofactor.conftest import audited
 from tests.conftest import DEFAULT_PASSWORD
 
 LOGIN = "/api/v1/users/login"
@@ -13,16 +11,6 @@ LOGIN = "/api/v1/users/login"
 
 def _login(client, email="ada@example.org", password=DEFAULT_PASSWORD, **extra):
     return client.post(LOGIN, json={"user": {"email": email, "password": password, **extra}})
-
-
-def _audited(app, kind, user):
-    """Return the events of ``kind`` about ``user`` (other tests' apps may leave events of
-    unknown addresses behind in the same database)."""
-    with app.app_context():
-        query = select(AuditEvent).where(
-            AuditEvent.event == kind.value, AuditEvent.user_id == user.id
-        )
-        return list(db.session.scalars(query))
 
 
 def test_an_account_without_two_factor_signs_in_as_before(client, make_user):
@@ -36,11 +24,11 @@ def test_a_missing_code_is_asked_for_without_counting_a_failure(app, client, enr
     response = _login(client)
     assert response.status_code == 401
     assert response.json == {"errors": {"otp": ["required"]}, "code": "auth.otp_required"}
-    assert _audited(app, Event.SIGNIN_SUCCEEDED, enrolled.user) == []
-    assert _audited(app, Event.SIGNIN_FAILED, enrolled.user) == []
+    assert audited(app, Event.SIGNIN_SUCCEEDED, enrolled.user) == []
+    assert audited(app, Event.SIGNIN_FAILED, enrolled.user) == []
 
 
-def test_a_wrong_or_reused_code_is_refused_and_audited(app, client, enrolled):
+def test_a_wrong_or_reused_code_is_refused_andaudited(app, client, enrolled):
     code = enrolled.code()
     wrong = _login(client, otp="123456")
     assert wrong.status_code == 401
@@ -49,8 +37,8 @@ def test_a_wrong_or_reused_code_is_refused_and_audited(app, client, enrolled):
     reused = _login(client, otp=code)
     assert reused.status_code == 401
     assert reused.json["code"] == "auth.otp_invalid"
-    assert len(_audited(app, Event.TWO_FACTOR_FAILED, enrolled.user)) == 2
-    assert [e.detail.get("via") for e in _audited(app, Event.SIGNIN_SUCCEEDED, enrolled.user)] == [
+    assert len(audited(app, Event.TWO_FACTOR_FAILED, enrolled.user)) == 2
+    assert [e.detail.get("via") for e in audited(app, Event.SIGNIN_SUCCEEDED, enrolled.user)] == [
         "api"
     ]
 
